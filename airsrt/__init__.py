@@ -1,0 +1,106 @@
+"""airsrt: Erlang/OTP-style actors, supervision and pub-sub on asyncio, with a compiled core.
+
+Quick start::
+
+    import airsrt
+
+    class Deposit(airsrt.Message[int]):
+        def __init__(self, amount: int) -> None:
+            self.amount = amount
+
+    class Account(airsrt.Actor):
+        def __init__(self) -> None:
+            self.balance = 0
+
+        @airsrt.handler
+        def deposit(self, msg: Deposit) -> int:
+            self.balance += msg.amount
+            return self.balance
+
+    async def main() -> None:
+        async with airsrt.ActorSystem() as system:
+            account = system.spawn(Account)
+            print(await account.ask(Deposit(5)))
+
+    airsrt.run(main())
+"""
+
+try:
+    from airsrt import _core
+except ImportError as exc:  # pragma: no cover - exercised by a packaging test
+    raise ImportError(
+        "airsrt's compiled core (airsrt._core) is not built or cannot be loaded: "
+        f"{exc}. Build it with 'pip install .' (or 'pip install -e .' in a checkout); "
+        "that needs a C compiler and Cython>=3.1. airsrt has no pure-Python fallback."
+    ) from exc
+
+from airsrt import ref as _ref_ops
+from airsrt.actor import Actor, Context, ErrorAction, handler, table_for as _table_for
+from airsrt.errors import (
+    ActorStartError,
+    ActorStoppedError,
+    AirsrtError,
+    AskTimeoutError,
+    ChildNotFoundError,
+    ConfigurationError,
+    DeadlockError,
+    HandlerError,
+    MailboxFullError,
+    NameTakenError,
+    NoSubscriberError,
+    ShutdownTimeoutError,
+    SystemNotRunningError,
+    UnhandledMessageError,
+    WrongThreadError,
+)
+from airsrt.mailbox import Backpressure, Mailbox
+from airsrt.messages import Message, Terminated
+from airsrt.monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
+from airsrt.supervision import Guardian
+from airsrt.system import ActorSystem, run
+from airsrt.timers import Timer
+
+_core._install(_ref_ops, Context, _table_for)
+
+ActorRef = _core.ActorRef
+AskFuture = _core.AskFuture
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Actor",
+    "ActorRef",
+    "ActorStartError",
+    "ActorStoppedError",
+    "ActorSystem",
+    "AirsrtError",
+    "AskFuture",
+    "AskTimeoutError",
+    "Backpressure",
+    "ChildNotFoundError",
+    "ConfigurationError",
+    "Context",
+    "DeadLetter",
+    "DeadLetters",
+    "DeadlockError",
+    "ErrorAction",
+    "Event",
+    "EventStream",
+    "Guardian",
+    "HandlerError",
+    "Mailbox",
+    "MailboxFullError",
+    "Message",
+    "NameTakenError",
+    "NoSubscriberError",
+    "Severity",
+    "ShutdownTimeoutError",
+    "Subscription",
+    "SystemNotRunningError",
+    "Terminated",
+    "Timer",
+    "UnhandledMessageError",
+    "WrongThreadError",
+    "handler",
+    "run",
+]

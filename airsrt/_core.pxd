@@ -1,0 +1,192 @@
+# Declarations of airsrt's compiled core. The implementation is _core.pyx and the .pxi files it
+# includes; the user-facing types are described for type checkers in _core.pyi.
+
+from cpython.object cimport PyObject
+
+
+cdef struct Slot:
+    PyObject* msg        # owned reference
+    PyObject* token      # owned reference or NULL: NULL for a tell, else an AskFuture, TimerToken, Marker
+    double deadline      # loop time after which the message is expired, 0.0 for "never"
+
+
+cdef struct Ring:
+    Slot* slots          # NULL until the first message (idle actors own no buffer)
+    unsigned int head    # index of the oldest message
+    unsigned int count
+    unsigned int size    # a power of two, 0 while unallocated
+
+
+cdef class HandlerEntry:
+    cdef readonly object func
+    cdef readonly bint is_async
+    cdef readonly str method_name
+    cdef readonly type message_type
+
+
+cdef class HandlerTable:
+    cdef dict declared            # message class -> HandlerEntry, as written in the class body
+    cdef dict cache               # any message class -> HandlerEntry or None (MRO walk, cached)
+    cdef object last_type
+    cdef HandlerEntry last_entry
+    cdef readonly str class_name
+    cdef public bint has_on_start, on_start_async, has_on_stop, on_stop_async
+    cdef public object default_error_action
+
+    cdef HandlerEntry lookup(self, object msg_type)
+
+
+cdef class AskFuture:
+    cdef Runtime rt
+    cdef unsigned char fstate
+    cdef bint started             # its handler has begun: its ledger outcome is "handled"
+    cdef bint booked              # its ledger outcome has been recorded
+    cdef public bint _asyncio_future_blocking
+    cdef object _result
+    cdef object _exception
+    cdef object _cb0
+    cdef object _ctx0
+    cdef list _callbacks
+    cdef object _cancel_message
+    cdef ActorRef target
+    cdef object msg
+    cdef double deadline
+    cdef double timeout
+    cdef Py_ssize_t hindex        # position in the runtime's deadline heap, -1 when absent
+
+    cdef bint _settle(self, object result, object exception) except -1
+    cdef int _schedule_callbacks(self) except -1
+    cdef object _get_result(self)
+
+
+cdef class TimerToken:
+    cdef public bint cancelled
+    cdef public bint queued
+
+
+cdef class Marker:
+    cdef public object item
+
+
+cdef class ActorBase:
+    cdef ActorRef _cell
+    cdef object _context
+
+
+cdef class CellExtra:
+    cdef public object control
+    cdef public object putters
+    cdef public object task
+    cdef public object task_token
+    cdef public object task_msg
+    cdef public ActorRef first_child
+    cdef public ActorRef last_child
+    cdef public dict watchers
+    cdef public dict watching
+    cdef public dict timers
+    cdef public list stop_waiters
+    cdef public list ready_waiters
+    cdef public object start_error
+    cdef public object stop_reason
+    cdef public object stopping
+    cdef public object lifecycle
+    cdef public object supervision
+    cdef public object receive_timeout
+
+
+cdef class ActorRef:
+    cdef Runtime rt
+    cdef unsigned char sched
+    cdef unsigned char phase
+    cdef unsigned char bp
+    cdef unsigned char flags
+    cdef int capacity
+    cdef Ring ring
+    cdef unsigned int n_control
+    cdef unsigned int n_putters
+    cdef unsigned int uid
+    cdef unsigned int incarnation_
+    cdef unsigned int failed
+    cdef unsigned int restarts
+    cdef unsigned int max_mailbox
+    cdef unsigned long long processed
+    cdef object actor
+    cdef HandlerTable table
+    cdef object ctx
+    cdef ActorRef next_ready
+    cdef ActorRef parent
+    cdef ActorRef prev_sibling
+    cdef ActorRef next_sibling
+    cdef object name_
+    cdef object factory
+    cdef tuple args
+    cdef CellExtra extra
+
+    cdef CellExtra get_extra(self)
+    cdef bint has_work(self)
+    cdef int offer(self, object msg, object token, double deadline, Slot* evicted) except -1
+    cdef object overflow(self, int status, object msg, object token, Slot* evicted)
+    cdef object undeliverable(self, object msg, object token)
+    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg)
+    cdef object tell_foreign(self, object msg)
+    cdef int push_control(self, object item) except -1
+    cdef str display_name(self)
+
+
+cdef class Runtime:
+    cdef readonly object loop
+    cdef object sys_ctx
+    cdef long thread_id
+    cdef bint armed
+    cdef ActorRef rq_head
+    cdef ActorRef rq_tail
+    cdef ActorRef current
+    cdef int eager_depth
+    cdef Py_ssize_t budget
+    cdef long long budget_deadline_ns
+    cdef object run_cb
+    cdef PyObject** heap
+    cdef Py_ssize_t heap_len
+    cdef Py_ssize_t heap_cap
+    cdef object deadline_handle
+    cdef double armed_deadline
+    cdef object deadline_cb
+    cdef unsigned int next_uid
+    cdef unsigned long long event_counts[32]
+
+    cdef public bint _running
+    cdef public bint _closing
+    cdef public int throughput
+    cdef public Py_ssize_t batch_limit
+    cdef public double batch_seconds
+    cdef public int eager_depth_limit
+    cdef public bint eager_asks
+    cdef public object _default_timeout
+    cdef public int _default_capacity
+    cdef public unsigned char _default_bp
+    cdef public dict _busy
+    cdef public dict _names
+    cdef public ActorRef _root
+    cdef public int event_threshold
+
+    cdef public unsigned long long n_sent
+    cdef public unsigned long long n_handled
+    cdef public unsigned long long n_rejected
+    cdef public unsigned long long n_dead_letters
+    cdef public unsigned long long n_returned
+    cdef public unsigned long long n_withdrawn
+    cdef public unsigned long long n_late_replies
+    cdef public unsigned long long n_spawned
+    cdef public unsigned long long n_stopped
+    cdef public unsigned long long n_restarts
+    cdef public unsigned long long n_failures
+
+    cdef int schedule(self, ActorRef cell) except -1
+    cdef int schedule_threadsafe(self, ActorRef cell) except -1
+    cdef Py_ssize_t drain(self, ActorRef cell) except -1
+    cdef int start_async(self, ActorRef cell, HandlerEntry entry, object msg, object token) except -1
+    cdef int heap_push(self, AskFuture fut) except -1
+    cdef int heap_remove(self, AskFuture fut) except -1
+    cdef int arm_deadline(self) except -1
+    cdef int count_event(self, int kind) except -1
+    cdef ActorRef spawn_cell(self, ActorRef parent, object factory, tuple args, object name, object mailbox, type cls)

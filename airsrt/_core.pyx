@@ -1,0 +1,57 @@
+# cython: language_level=3
+"""airsrt's compiled core: everything that runs per message.
+
+Mailbox ring buffers, handler tables, the actor cell (which is also the ActorRef), the dispatcher
+and the ask deadline heap. Nothing here awaits, logs, or decides policy: the core returns a status
+or raises, and the Python modules (lifecycle, system, supervision) decide. See DESIGN.md §2.
+"""
+
+cimport cython
+from cpython.object cimport PyObject
+from cpython.dict cimport PyDict_GetItem
+from cpython.pythread cimport PyThread_get_thread_ident
+from cpython.contextvars cimport PyContext_Copy, PyContext_Enter, PyContext_Exit
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+
+import sys
+from asyncio import CancelledError as _CancelledError
+from asyncio import InvalidStateError as _InvalidStateError
+from asyncio import current_task as _current_task
+from collections import deque as _deque
+from contextvars import copy_context as _copy_context
+
+from airsrt.errors import (
+    ActorStartError,
+    ActorStoppedError,
+    AirsrtError,
+    AskTimeoutError,
+    ConfigurationError,
+    DeadlockError,
+    HandlerError,
+    MailboxFullError,
+    NameTakenError,
+    SystemNotRunningError,
+    UnhandledMessageError,
+    WrongThreadError,
+)
+
+# Python 3.12 can run a Task's first step inside create_task(): async handlers start at once.
+cdef bint _EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+@cython.final
+cdef class _Default:
+    """The "use the system's default" marker for optional arguments."""
+
+    def __repr__(self):
+        return "<default>"
+
+
+DEFAULT = _Default()
+cdef object _DEFAULT = DEFAULT
+
+include "_ring.pxi"
+include "_handlers.pxi"
+include "_ask.pxi"
+include "_ref.pxi"
+include "_runtime.pxi"

@@ -1,0 +1,1010 @@
+# ActorRef is the actor's cell: one compiled object per actor holding its mailbox ring, its
+# scheduling state, counters, and the links of the supervision tree. The same object is the ref
+# users hold, so refs compare equal across restarts (a restart swaps the instance inside) and an
+# idle actor costs this object plus the user's instance. It is kept out of the cyclic GC: the
+# cycles it takes part in (actor <-> cell, cell -> queued messages) are broken explicitly when the
+# actor stops (airsrt/lifecycle.py), and a live cell is owned by its system's tree.
+
+# Scheduling state: where the cell is with respect to the dispatcher.
+cdef enum:
+    S_IDLE = 0          # nothing to do, or waiting for a lifecycle step
+    S_SCHEDULED = 1     # on the run queue
+    S_RUNNING = 2       # a dispatcher visit (or an eager ask) is executing its code
+    S_BUSY = 3          # an async handler or hook Task is in flight: no other message runs
+
+# Lifecycle phase.
+cdef enum:
+    P_STARTING = 0
+    P_ALIVE = 1
+    P_RESTARTING = 2
+    P_STOPPING = 3
+    P_STOPPED = 4
+
+cdef enum:
+    CF_ON_STACK = 1     # a synchronous handler of this actor is on the current call stack
+    CF_CLOSING = 2      # stop(drain=True) in progress: new user messages are refused
+    CF_START_FAILED = 4
+    CF_SHUTDOWN = 8     # stopped by system shutdown: late messages are dead-lettered as such
+    CF_STARTED = 16     # on_start of the current incarnation succeeded and on_stop has not run
+    CF_READY = 32       # the actor has started at least once (ready() returns at once)
+
+# Backpressure codes (airsrt.Backpressure uses the same values).
+cdef enum:
+    BP_BLOCK = 0
+    BP_DROP_NEWEST = 1
+    BP_DROP_OLDEST = 2
+    BP_FAIL = 3
+
+cdef enum:
+    PUSH_OK = 0
+    PUSH_FULL = 1       # FAIL or BLOCK: refused
+    PUSH_DROPPED = 2    # DROP_NEWEST: the incoming message is dropped
+    PUSH_EVICTED = 3    # DROP_OLDEST: queued; the oldest message was evicted into *evicted
+
+_BACKPRESSURE_NAMES = ("BLOCK", "DROP_NEWEST", "DROP_OLDEST", "FAIL")
+_PHASE_NAMES = ("STARTING", "ALIVE", "RESTARTING", "STOPPING", "STOPPED")
+_SCHED_NAMES = ("IDLE", "SCHEDULED", "RUNNING", "BUSY")
+
+PHASE_STARTING = P_STARTING
+PHASE_ALIVE = P_ALIVE
+PHASE_RESTARTING = P_RESTARTING
+PHASE_STOPPING = P_STOPPING
+PHASE_STOPPED = P_STOPPED
+SCHED_IDLE = S_IDLE
+SCHED_SCHEDULED = S_SCHEDULED
+SCHED_RUNNING = S_RUNNING
+SCHED_BUSY = S_BUSY
+FLAG_CLOSING = CF_CLOSING
+FLAG_START_FAILED = CF_START_FAILED
+FLAG_SHUTDOWN = CF_SHUTDOWN
+FLAG_STARTED = CF_STARTED
+FLAG_READY = CF_READY
+
+# The cell whose actor is being constructed: lets `self.context` work inside __init__, whatever
+# the factory is (the class itself or any callable returning an instance).
+cdef ActorRef _spawning = None
+
+# Python-side halves of ActorRef's awaitable methods (airsrt/ref.py), installed at import.
+cdef object _ref_ops = None
+
+# The Context class (airsrt/actor.py), installed at import.
+cdef object _context_class = None
+
+# HandlerTable for each Actor class, filled by airsrt/actor.py when the class is created (or
+# lazily, via _table_builder, when its annotations could not be resolved then).
+cdef dict _tables = {}
+cdef object _table_builder = None
+
+
+def _install(ref_ops, context_class, table_builder):
+    """Connects the compiled core to its Python halves (called once by ``airsrt/__init__``)."""
+    global _ref_ops, _context_class, _table_builder
+    _ref_ops = ref_ops
+    _context_class = context_class
+    _table_builder = table_builder
+
+
+def _register_table(type cls, HandlerTable table):
+    _tables[cls] = table
+
+
+cdef HandlerTable table_for(type cls):
+    cdef PyObject* hit = PyDict_GetItem(_tables, cls)
+    if hit != NULL:
+        return <HandlerTable>hit
+    return <HandlerTable>_table_builder(cls)
+
+
+cdef class ActorBase:
+    """Compiled base of :class:`airsrt.Actor`: ties the instance to its cell."""
+
+    @property
+    def context(self):
+        """The actor's :class:`airsrt.Context`; usable from ``__init__`` on."""
+        if self._context is None:
+            if self._cell is None:
+                if _spawning is None:
+                    raise RuntimeError(
+                        f"{type(self).__name__} was not created by ActorSystem.spawn(); "
+                        "self.context exists only for actors the system started "
+                        "(spawn the class instead of instantiating it)"
+                    )
+                self._cell = _spawning
+            self._context = _context_class(self._cell)
+        return self._context
+
+
+@cython.final
+cdef class CellExtra:
+    """The rarely used part of a cell, allocated on first need (control lane, children, ...)."""
+
+    def __cinit__(self):
+        self.control = None
+        self.putters = None
+
+
+cdef object construct_actor(ActorRef cell, object factory, tuple args):
+    """Builds the actor instance through `factory` with `cell` visible to ``self.context``."""
+    global _spawning
+    cdef ActorRef previous = _spawning
+    _spawning = cell
+    try:
+        actor = factory(*args)
+    except Exception as exc:
+        what = getattr(factory, "__qualname__", None) or repr(factory)
+        raise ActorStartError(
+            f"{what}(...) raised {type(exc).__name__} while building actor "
+            f"{cell.display_name_for(factory)}: {exc}",
+            actor=cell.display_name_for(factory),
+        ) from exc
+    finally:
+        _spawning = previous
+    if not isinstance(actor, ActorBase):
+        raise TypeError(
+            f"spawn() factory {factory!r} returned {type(actor).__name__}, not an airsrt.Actor; "
+            "pass an Actor subclass or a callable that returns an instance of one"
+        )
+    base = <ActorBase>actor
+    if base._cell is None:
+        base._cell = cell
+    elif base._cell is not cell:
+        raise TypeError(
+            f"spawn() factory {factory!r} returned an actor that already belongs to "
+            f"{base._cell.display_name()}; a factory must build a new instance each call"
+        )
+    return actor
+
+
+cdef class ActorRef:
+    """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it.
+
+    Refs are created by :meth:`ActorSystem.spawn` (never directly), are hashable, and stay equal
+    across the restarts of a supervised actor: a restart replaces the actor instance behind the
+    ref and keeps its mailbox.
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("ActorRef objects are created by ActorSystem.spawn(), not directly")
+
+    def __dealloc__(self):
+        # Only reached for a cell that was never stopped (its system was dropped without a
+        # shutdown): release what the ring still owns, like any container would.
+        cdef Slot s
+        while self.ring.count:
+            ring_pop(&self.ring, &s)
+            _decref(s.msg)
+            _xdecref(s.token)
+        free(self.ring.slots)
+        self.ring.slots = NULL
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def tell(self, msg):
+        """Delivers `msg` without waiting; callable from any thread.
+
+        Raises:
+            UnhandledMessageError: The actor has no handler for ``type(msg)``.
+            MailboxFullError: The mailbox is bounded (``FAIL`` or ``BLOCK``) and full.
+            SystemNotRunningError: The actor system has shut down.
+
+        A tell to a stopped actor is not an error: the message becomes a dead letter.
+        """
+        cdef Runtime rt = self.rt
+        cdef Slot evicted
+        cdef int status
+        if PyThread_get_thread_ident() != rt.thread_id:
+            return self.tell_foreign(msg)
+        rt.n_sent += 1
+        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
+            return self.undeliverable(msg, None)
+        if self.table.lookup(type(msg)) is None:
+            rt.n_rejected += 1
+            raise self.unhandled_error(msg)
+        status = self.offer(msg, None, 0.0, &evicted)
+        if status != PUSH_OK:
+            self.overflow(status, msg, None, &evicted)
+            if status != PUSH_EVICTED:
+                return None
+        if self.sched == S_IDLE:
+            rt.schedule(self)
+        return None
+
+    def ask(self, msg, timeout=_DEFAULT):
+        """Sends `msg` and returns an awaitable for the handler's return value.
+
+        The message is sent at call time, whether or not the result is awaited.
+
+        Args:
+            msg: The request; its class selects the handler.
+            timeout: Seconds to wait for the answer, ``None`` to wait forever; defaults to the
+                system's ``ask_timeout``. Enforced on the caller's side.
+
+        Returns:
+            An :class:`AskFuture`; awaiting it gives the handler's result.
+
+        Raises (when awaited unless noted):
+            The handler's own exception, unchanged (``AirsrtError``, ``CancelledError``,
+            ``StopIteration``, ``KeyboardInterrupt`` and ``SystemExit`` arrive wrapped in
+            ``HandlerError``); ``AskTimeoutError``; ``ActorStoppedError``; ``MailboxFullError``.
+            At the call site: ``UnhandledMessageError``, ``DeadlockError``,
+            ``SystemNotRunningError``, and ``ValueError``/``TypeError`` for a bad timeout.
+        """
+        cdef Runtime rt = self.rt
+        cdef HandlerEntry entry
+        cdef AskFuture fut
+        cdef Slot evicted
+        cdef int status
+        cdef double seconds = -1.0
+        if PyThread_get_thread_ident() != rt.thread_id:
+            raise WrongThreadError(
+                f"ask() to {self.display_name()} was called from a thread that is not the actor "
+                "system's event loop thread; use ref.ask_blocking() from other threads"
+            )
+        if timeout is _DEFAULT:
+            timeout = rt._default_timeout
+            if timeout is not None:
+                seconds = timeout
+        elif timeout is not None:
+            seconds = check_timeout(timeout, "ask")
+        rt.n_sent += 1
+        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
+            fut = new_ask(rt, self, msg)
+            self.undeliverable(msg, fut)
+            return fut
+        entry = self.table.lookup(type(msg))
+        if entry is None:
+            rt.n_rejected += 1
+            raise self.unhandled_error(msg)
+        if self.flags & CF_ON_STACK:
+            rt.n_rejected += 1
+            raise self.deadlock_error(msg)
+        if rt._busy and rt.current is None and rt._busy.get(_current_task(rt.loop)) is self:
+            rt.n_rejected += 1
+            raise self.deadlock_error(msg)
+        if (self.sched == S_IDLE and self.phase == P_ALIVE and self.ring.count == 0
+                and self.n_control == 0 and self.n_putters == 0 and not entry.is_async
+                and rt.eager_asks and rt.budget > 0 and rt.eager_depth < rt.eager_depth_limit
+                and monotonic_ns() < rt.budget_deadline_ns):
+            return self.ask_eager(entry, msg)
+        fut = new_ask(rt, self, msg)
+        if seconds >= 0.0:
+            fut.timeout = seconds
+            fut.deadline = rt.loop.time() + seconds
+            rt.heap_push(fut)
+        status = self.offer(msg, fut, 0.0, &evicted)
+        if status != PUSH_OK:
+            if status == PUSH_FULL and self.bp == BP_BLOCK:
+                rt._on_putter(self, msg, fut)
+                return fut
+            self.overflow(status, msg, fut, &evicted)
+            if status != PUSH_EVICTED:
+                return fut
+        if self.sched == S_IDLE:
+            rt.schedule(self)
+        return fut
+
+    def send(self, msg, timeout=None):
+        """Like :meth:`tell`, but on a full ``BLOCK`` mailbox waits for room (a coroutine).
+
+        Raises:
+            MailboxFullError: `timeout` seconds passed before there was room.
+        """
+        return _ref_ops.send(self, msg, timeout)
+
+    def ask_blocking(self, msg, timeout=_DEFAULT):
+        """Asks from a thread other than the loop's and blocks for the answer.
+
+        Raises:
+            DeadlockError: Called on the event loop's own thread (it would block the loop).
+        """
+        return _ref_ops.ask_blocking(self, msg, timeout)
+
+    def _send_nowait(self, msg):
+        """tell() for ``send``: on a full BLOCK mailbox, parks the message and returns a future
+        that resolves once it is queued (None when it was queued at once)."""
+        cdef Runtime rt = self.rt
+        cdef Slot evicted
+        cdef int status
+        if PyThread_get_thread_ident() != rt.thread_id:
+            raise WrongThreadError(
+                f"send() to {self.display_name()} must run on the actor system's event loop "
+                "thread; use tell() from other threads"
+            )
+        rt.n_sent += 1
+        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
+            return self.undeliverable(msg, None)
+        if self.table.lookup(type(msg)) is None:
+            rt.n_rejected += 1
+            raise self.unhandled_error(msg)
+        status = self.offer(msg, None, 0.0, &evicted)
+        if status == PUSH_FULL and self.bp == BP_BLOCK:
+            return rt._on_putter(self, msg, None)
+        if status != PUSH_OK:
+            self.overflow(status, msg, None, &evicted)
+            if status != PUSH_EVICTED:
+                return None
+        if self.sched == S_IDLE:
+            rt.schedule(self)
+        return None
+
+    def _deliver(self, msg, token=None):
+        """Queues a message sent by the runtime itself (a timer tick, a notice): a message that
+        does not fit becomes a dead letter instead of an exception."""
+        cdef Runtime rt = self.rt
+        cdef Slot evicted
+        cdef int status
+        rt.n_sent += 1
+        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
+            return self.undeliverable(msg, token)
+        status = self.offer(msg, token, 0.0, &evicted)
+        if status == PUSH_FULL:
+            status = PUSH_DROPPED
+        if status != PUSH_OK:
+            self.overflow(status, msg, token, &evicted)
+            if status != PUSH_EVICTED:
+                return None
+        if self.sched == S_IDLE:
+            rt.schedule(self)
+        return None
+
+    def stop(self, drain=False, timeout=5.0):
+        """Stops the actor (a coroutine): after the current message, or after the queued ones.
+
+        Args:
+            drain: ``False`` stops after the current message and dead-letters the rest;
+                ``True`` refuses new messages and stops once the queued ones are handled.
+            timeout: Seconds the current handler gets to finish before it is cancelled.
+
+        A supervised child stopped this way is not restarted (like ``terminate_child``).
+        """
+        return _ref_ops.stop(self, drain, timeout)
+
+    def ready(self):
+        """Waits until ``on_start`` has finished (a coroutine).
+
+        Raises:
+            ActorStartError: ``on_start`` failed.
+        """
+        return _ref_ops.ready(self)
+
+    # -- looking ---------------------------------------------------------------------------
+
+    @property
+    def is_alive(self):
+        """True until the actor has stopped for good (a restart does not count)."""
+        return self.phase != P_STOPPED
+
+    @property
+    def name(self):
+        """The name given at spawn, or a generated display name such as ``"Worker#12"``."""
+        return self.display_name()
+
+    @property
+    def incarnation(self):
+        """1 for the first instance, incremented by each restart."""
+        return self.incarnation_
+
+    @property
+    def system(self):
+        """The ActorSystem this actor runs in."""
+        return self.rt
+
+    def mailbox_size(self):
+        """Number of user messages queued (not counting the one being handled)."""
+        return self.ring.count + self.n_putters
+
+    def stats(self):
+        """Counters for this actor: processed, failed, restarts, mailbox sizes, state."""
+        return {
+            "processed": self.processed,
+            "failed": self.failed,
+            "restarts": self.restarts,
+            "mailbox_size": self.ring.count + self.n_putters,
+            "max_mailbox_size": self.max_mailbox,
+            "incarnation": self.incarnation_,
+            "state": self.state_name(),
+        }
+
+    def __repr__(self):
+        return f"<ActorRef {self.display_name()} {self.state_name()}>"
+
+    # -- compiled internals ----------------------------------------------------------------
+
+    cdef str display_name(self):
+        if self.name_ is not None:
+            return <str>self.name_
+        if self.table is None:
+            return f"actor#{self.uid}"
+        return f"{self.table.class_name}#{self.uid}"
+
+    def display_name_for(self, factory):
+        if self.name_ is not None:
+            return self.name_
+        cls_name = getattr(factory, "__name__", None) or type(factory).__name__
+        return f"{cls_name}#{self.uid}"
+
+    def state_name(self):
+        if self.phase == P_ALIVE:
+            return _SCHED_NAMES[self.sched]
+        return _PHASE_NAMES[self.phase]
+
+    cdef CellExtra get_extra(self):
+        if self.extra is None:
+            self.extra = CellExtra.__new__(CellExtra)
+        return self.extra
+
+    cdef bint has_work(self):
+        return self.n_control > 0 or (self.phase == P_ALIVE and self.ring.count > 0)
+
+    cdef int offer(self, object msg, object token, double deadline, Slot* evicted) except -1:
+        """Queues one message under the mailbox's backpressure rule; returns a PUSH_* status."""
+        cdef Ring* r = &self.ring
+        if self.capacity < 0 or (r.count < <unsigned int>self.capacity and self.n_putters == 0):
+            if ring_push(r, <PyObject*>msg, <PyObject*>token if token is not None else NULL,
+                         deadline) < 0:
+                raise MemoryError()
+            if r.count > self.max_mailbox:
+                self.max_mailbox = r.count
+            return PUSH_OK
+        if self.bp == BP_DROP_NEWEST:
+            return PUSH_DROPPED
+        if self.bp == BP_DROP_OLDEST and r.count > 0:
+            ring_pop(r, evicted)
+            if ring_push(r, <PyObject*>msg, <PyObject*>token if token is not None else NULL,
+                         deadline) < 0:
+                raise MemoryError()
+            return PUSH_EVICTED
+        return PUSH_FULL
+
+    cdef object overflow(self, int status, object msg, object token, Slot* evicted):
+        """Applies the outcome of a refused, dropped or evicting push (loop thread)."""
+        cdef Runtime rt = self.rt
+        cdef object old_msg, old_token
+        if status == PUSH_EVICTED:
+            old_msg = <object>evicted.msg
+            _decref(evicted.msg)
+            old_token = None
+            if evicted.token != NULL:
+                old_token = <object>evicted.token
+                _xdecref(evicted.token)
+            rt.emit(EV_MAILBOX_OVERFLOW, self, {"policy": "DROP_OLDEST", "message_type": type(old_msg).__name__})
+            return drop_message(self, old_msg, old_token, "mailbox_full",
+                                self.mailbox_full_error(old_msg, True))
+        rt.emit(EV_MAILBOX_OVERFLOW, self,
+                {"policy": _BACKPRESSURE_NAMES[self.bp], "message_type": type(msg).__name__})
+        if token is None and status == PUSH_FULL:
+            rt.n_rejected += 1
+            raise self.mailbox_full_error(msg, False)
+        return drop_message(self, msg, token, "mailbox_full", self.mailbox_full_error(msg, False))
+
+    cdef object undeliverable(self, object msg, object token):
+        """A message for a stopped (or stopping) actor: a dead letter, or a failed ask."""
+        cdef Runtime rt = self.rt
+        if not rt._running:
+            if token is not None:
+                (<AskFuture>token).booked = True
+            rt.n_rejected += 1
+            raise SystemNotRunningError(
+                f"the actor system has shut down; {type(msg).__name__} for {self.display_name()} "
+                "was not sent (start a new ActorSystem to keep working)",
+                actor=self.display_name(), message=msg,
+            )
+        if self.flags & CF_START_FAILED:
+            reason = "start_failed"
+            error = ActorStartError(
+                f"{self.display_name()} failed to start; {type(msg).__name__} was not delivered "
+                "(see the cause, or await ref.ready() before sending)",
+                actor=self.display_name(), message=msg,
+            )
+            if self.extra is not None and self.extra.start_error is not None:
+                error.__cause__ = self.extra.start_error
+        else:
+            reason = "shutdown" if self.flags & CF_SHUTDOWN else "stopped"
+            error = self.stopped_error(msg)
+        return drop_message(self, msg, token, reason, error)
+
+    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg):
+        """Runs a synchronous handler for an ask at once, in the caller's call (DESIGN §2)."""
+        cdef Runtime rt = self.rt
+        cdef AskFuture fut = new_ask(rt, self, None)
+        cdef ActorRef previous = rt.current
+        cdef object ctx = self.ctx
+        if ctx is None:
+            ctx = PyContext_Copy(rt.sys_ctx)
+            self.ctx = ctx
+        PyContext_Enter(ctx)
+        self.sched = S_RUNNING
+        self.flags |= CF_ON_STACK
+        rt.current = self
+        rt.eager_depth += 1
+        rt.budget -= 1
+        fut.started = True
+        fut.booked = True
+        self.processed += 1
+        rt.n_handled += 1
+        try:
+            result = entry.func(self.actor, msg)
+        except BaseException as exc:
+            fut.fstate = F_FINISHED
+            fut._exception = wrap_for_asker(self, exc, msg)
+            self.failed += 1
+            rt.n_failures += 1
+            # The failure is decided on the loop (on_error, supervision), never in the caller's
+            # call: the control lane makes it the next thing this actor does.
+            self.push_control(("failed", exc, msg))
+        else:
+            fut.fstate = F_FINISHED
+            fut._result = result
+        finally:
+            rt.current = previous
+            rt.eager_depth -= 1
+            self.flags &= ~CF_ON_STACK
+            PyContext_Exit(ctx)
+            if self.sched == S_RUNNING:
+                if self.has_work():
+                    rt.schedule(self)
+                else:
+                    self.sched = S_IDLE
+        return fut
+
+    cdef object tell_foreign(self, object msg):
+        """tell() from a thread that is not the loop's: push here, wake the loop once per burst."""
+        cdef Runtime rt = self.rt
+        cdef Slot evicted
+        cdef int status
+        if not rt._running:
+            rt.n_rejected += 1
+            raise SystemNotRunningError(
+                f"the actor system is not running; {type(msg).__name__} for "
+                f"{self.display_name()} was not sent",
+                actor=self.display_name(), message=msg,
+            )
+        rt.n_sent += 1
+        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
+            rt.n_dead_letters += 1
+            reason = "shutdown" if self.flags & CF_SHUTDOWN else "stopped"
+            rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, self, reason, None)
+            return None
+        if self.table.lookup(type(msg)) is None:
+            rt.n_rejected += 1
+            raise self.unhandled_error(msg)
+        status = self.offer(msg, None, 0.0, &evicted)
+        if status == PUSH_FULL:
+            rt.n_rejected += 1
+            rt.loop.call_soon_threadsafe(
+                rt.emit, EV_MAILBOX_OVERFLOW, self,
+                {"policy": _BACKPRESSURE_NAMES[self.bp], "message_type": type(msg).__name__})
+            raise self.mailbox_full_error(msg, False)
+        if status == PUSH_DROPPED:
+            rt.n_dead_letters += 1
+            rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, self, "mailbox_full", None)
+            return None
+        if status == PUSH_EVICTED:
+            old_msg = <object>evicted.msg
+            _decref(evicted.msg)
+            old_token = None
+            if evicted.token != NULL:
+                old_token = <object>evicted.token
+                _xdecref(evicted.token)
+            # Futures and dead letters belong to the loop thread: settle the evicted one there.
+            rt.loop.call_soon_threadsafe(rt._settle_evicted, self, old_msg, old_token)
+        if self.sched == S_IDLE:
+            rt.schedule_threadsafe(self)
+        return None
+
+    # -- used by the Python lifecycle code (loop thread only) ------------------------------
+
+    cdef int push_control(self, object item) except -1:
+        cdef CellExtra extra = self.get_extra()
+        if extra.control is None:
+            extra.control = _deque()
+        extra.control.append(item)
+        self.n_control += 1
+        if self.sched == S_IDLE:
+            self.rt.schedule(self)
+        return 0
+
+    def _push_control(self, item):
+        """Queues a control step (served before user messages) and schedules the actor."""
+        self.push_control(item)
+
+    def _take_control(self):
+        """Removes and returns every queued control step."""
+        items = []
+        if self.extra is not None and self.extra.control:
+            items = list(self.extra.control)
+            self.extra.control.clear()
+        self.n_control = 0
+        return items
+
+    def _push_marker(self, item):
+        """Queues a control step behind the user messages already queued, ignoring capacity."""
+        marker = Marker(item)
+        if ring_push(&self.ring, <PyObject*>_MARKER_MSG, <PyObject*>marker, 0.0) < 0:
+            raise MemoryError()
+        if self.sched == S_IDLE:
+            self.rt.schedule(self)
+
+    def _take_all(self):
+        """Removes every queued message: a list of (message, token) pairs, oldest first."""
+        cdef Slot s
+        out = []
+        while self.ring.count:
+            ring_pop(&self.ring, &s)
+            msg = <object>s.msg
+            _decref(s.msg)
+            token = None
+            if s.token != NULL:
+                token = <object>s.token
+                _xdecref(s.token)
+            out.append((msg, token))
+        ring_free(&self.ring)
+        return out
+
+    def _force_push(self, msg, token, front=False):
+        """Queues a message past the capacity check (admitting a waiting sender, unstashing)."""
+        cdef PyObject* tok = <PyObject*>token if token is not None else NULL
+        cdef int rc
+        if front:
+            rc = ring_push_front(&self.ring, <PyObject*>msg, tok, 0.0)
+        else:
+            rc = ring_push(&self.ring, <PyObject*>msg, tok, 0.0)
+        if rc < 0:
+            raise MemoryError()
+        if self.ring.count > self.max_mailbox:
+            self.max_mailbox = self.ring.count
+
+    def _has_room(self):
+        """True if a bounded mailbox could take one more message now."""
+        return self.capacity < 0 or self.ring.count < <unsigned int>self.capacity
+
+    def _reschedule(self):
+        """Puts an idle actor that has work back on the run queue."""
+        if self.sched == S_IDLE and self.has_work():
+            self.rt.schedule(self)
+
+    def _link(self, ActorRef parent):
+        """Appends this cell to `parent`'s children (start order)."""
+        cdef CellExtra pe = parent.get_extra()
+        self.parent = parent
+        self.prev_sibling = pe.last_child
+        self.next_sibling = None
+        if pe.last_child is None:
+            pe.first_child = self
+        else:
+            pe.last_child.next_sibling = self
+        pe.last_child = self
+
+    def _unlink(self):
+        """Removes this cell from its parent's children."""
+        cdef ActorRef parent = self.parent
+        cdef CellExtra pe
+        if parent is None:
+            return
+        pe = parent.extra
+        if self.prev_sibling is None:
+            pe.first_child = self.next_sibling
+        else:
+            self.prev_sibling.next_sibling = self.next_sibling
+        if self.next_sibling is None:
+            pe.last_child = self.prev_sibling
+        else:
+            self.next_sibling.prev_sibling = self.prev_sibling
+        self.prev_sibling = None
+        self.next_sibling = None
+        self.parent = None
+
+    def _children(self):
+        """This cell's children, in start order."""
+        cdef ActorRef child
+        out = []
+        if self.extra is not None:
+            child = self.extra.first_child
+            while child is not None:
+                out.append(child)
+                child = child.next_sibling
+        return out
+
+    def _release(self):
+        """Breaks the cell's cycles once it has stopped for good."""
+        self.actor = None
+        self.ctx = None
+        self.factory = None
+        self.args = ()
+        ring_free(&self.ring)
+
+    def _on_task_done(self, task):
+        """Done-callback of an async handler's Task (never of a hook's)."""
+        cdef Runtime rt = self.rt
+        cdef CellExtra extra = self.extra
+        rt._busy.pop(task, None)
+        if extra is None or extra.task is not task:
+            # Fenced: the actor moved on (abandoned at stop, or restarted); only its reply,
+            # if any, still has somewhere to go.
+            rt._on_fenced_task(self, task)
+            return
+        token = extra.task_token
+        msg = extra.task_msg
+        extra.task = None
+        extra.task_token = None
+        extra.task_msg = None
+        if task.cancelled():
+            exc = _CancelledError()
+        else:
+            exc = task.exception()
+        if exc is None:
+            if token is not None:
+                settle_result(self, token, task.result())
+        elif self.phase >= P_STOPPING and isinstance(exc, _CancelledError):
+            # Cancelled by the stop protocol: the asker learns the actor stopped.
+            if token is not None:
+                settle_error(self, token, self.stopped_error(msg))
+        else:
+            if token is not None:
+                settle_error(self, token, wrap_for_asker(self, exc, msg))
+            if self.phase < P_STOPPING:
+                self.failed += 1
+                rt.n_failures += 1
+                self.push_control(("failed", exc, msg))
+        # During a stop or restart the lifecycle code owns the cell; it reschedules it itself.
+        if self.sched == S_BUSY and self.phase == P_ALIVE:
+            self.sched = S_IDLE
+            if self.has_work():
+                rt.schedule(self)
+
+    # Lifecycle fields the Python layer reads and writes.
+    @property
+    def _phase(self):
+        return self.phase
+
+    @_phase.setter
+    def _phase(self, int value):
+        self.phase = value
+
+    @property
+    def _sched(self):
+        return self.sched
+
+    @_sched.setter
+    def _sched(self, int value):
+        self.sched = value
+
+    @property
+    def _actor(self):
+        return self.actor
+
+    @_actor.setter
+    def _actor(self, value):
+        self.actor = value
+
+    @property
+    def _table(self):
+        return self.table
+
+    @_table.setter
+    def _table(self, HandlerTable value):
+        self.table = value
+
+    @property
+    def _ctx(self):
+        if self.ctx is None:
+            self.ctx = PyContext_Copy(self.rt.sys_ctx)
+        return self.ctx
+
+    @_ctx.setter
+    def _ctx(self, value):
+        self.ctx = value
+
+    @property
+    def _extra(self):
+        return self.get_extra()
+
+    @property
+    def _has_extra(self):
+        return self.extra is not None
+
+    @property
+    def _factory(self):
+        return self.factory
+
+    @property
+    def _args(self):
+        return self.args
+
+    @property
+    def _parent(self):
+        return self.parent
+
+    @property
+    def _registered_name(self):
+        return self.name_
+
+    @property
+    def _uid(self):
+        return self.uid
+
+    @property
+    def _n_putters(self):
+        return self.n_putters
+
+    @_n_putters.setter
+    def _n_putters(self, int value):
+        self.n_putters = value
+
+    @property
+    def _ring_slots(self):
+        """Slots allocated for the mailbox ring (0 when none): shows growth and release."""
+        return self.ring.size
+
+    @property
+    def _capacity(self):
+        return self.capacity
+
+    @property
+    def _backpressure(self):
+        return self.bp
+
+    @property
+    def _flags(self):
+        return self.flags
+
+    @_flags.setter
+    def _flags(self, int value):
+        self.flags = value
+
+    def _new_incarnation(self, actor, HandlerTable table):
+        """Installs a freshly built instance after a restart."""
+        self.actor = actor
+        self.table = table
+        self.ctx = None
+        self.incarnation_ += 1
+        self.restarts += 1
+        self.rt.n_restarts += 1
+
+    def _build(self, factory, args):
+        """Builds an instance with the factory, `self.context` usable from __init__."""
+        actor = construct_actor(self, factory, args)
+        return actor, table_for(type(actor))
+
+    # -- error texts -----------------------------------------------------------------------
+
+    def unhandled_error(self, msg):
+        return self.unhandled_type_error(type(msg), msg)
+
+    def unhandled_type_error(self, type msg_type, msg=None):
+        handled = ", ".join(t.__name__ for t in self.table.declared) or "nothing"
+        t = msg_type.__name__
+        return UnhandledMessageError(
+            f"{self.display_name()} has no handler for {t} (it handles: {handled}); "
+            f"add a @handler method for {t} to {self.table.class_name}, or send one of those types",
+            actor=self.display_name(), message=msg,
+        )
+
+    def deadlock_error(self, msg):
+        return DeadlockError(
+            f"{self.display_name()} would wait for itself: ask({type(msg).__name__}) targets an "
+            "actor whose handler is running on this call stack, so the answer could never come; "
+            "use tell() (send the reply to a ref in the message) or restructure the call",
+            actor=self.display_name(), message=msg,
+        )
+
+    def stopped_error(self, msg):
+        reason = "stopped"
+        if self.extra is not None:
+            if self.extra.stopping is not None:  # stopping now: the request knows why
+                reason = "killed" if self.extra.stopping.killed else self.extra.stopping.reason
+            elif self.extra.stop_reason is not None:
+                reason = self.extra.stop_reason
+        return ActorStoppedError(
+            f"{self.display_name()} has stopped (reason: {reason}); {type(msg).__name__} was not "
+            "answered (look the actor up again, or watch it to learn when it stops)",
+            actor=self.display_name(), message=msg,
+        )
+
+    def mailbox_full_error(self, msg, bint evicted):
+        t = type(msg).__name__
+        policy = _BACKPRESSURE_NAMES[self.bp]
+        if evicted:
+            what = f"{t} was evicted to make room for a newer message (DROP_OLDEST)"
+        else:
+            what = f"{t} was not delivered ({policy})"
+        return MailboxFullError(
+            f"{self.display_name()}'s mailbox is full ({self.capacity} messages); {what}; "
+            "use await ref.send() to wait for room, a larger capacity, or another backpressure",
+            actor=self.display_name(), message=msg,
+        )
+
+
+# The message slot of a Marker: never handled, so any object will do.
+cdef object _MARKER_MSG = object()
+
+
+cdef object wrap_for_asker(ActorRef cell, object exc, object msg):
+    """What an asker receives when the handler raised `exc` (DESIGN §3: ask)."""
+    if isinstance(exc, Exception) and not isinstance(exc, (AirsrtError, StopIteration)):
+        return exc
+    err = HandlerError(
+        f"{cell.display_name()} raised {type(exc).__name__} while handling "
+        f"{type(msg).__name__}: {exc!s}; it is wrapped so it cannot be mistaken for an error "
+        "about the ask itself (the original is __cause__)",
+        actor=cell.display_name(), message=msg,
+    )
+    err.__cause__ = exc
+    return err
+
+
+cdef int settle_result(ActorRef cell, object token, object result) except -1:
+    if type(token) is AskFuture and not (<AskFuture>token)._settle(result, None):
+        cell.rt._on_late_reply(cell, token, result)
+    return 0
+
+
+cdef int settle_error(ActorRef cell, object token, object error) except -1:
+    if type(token) is AskFuture and not (<AskFuture>token)._settle(None, error):
+        cell.rt._on_late_reply(cell, token, error)
+    return 0
+
+
+cdef object drop_message(ActorRef cell, object msg, object token, str reason, object error):
+    """Ends a message that will not be handled: fail its ask, or dead-letter it."""
+    cdef Runtime rt = cell.rt
+    cdef AskFuture fut
+    if token is not None and type(token) is AskFuture:
+        fut = <AskFuture>token
+        if fut.fstate == F_PENDING:
+            if not fut.booked:
+                fut.booked = True
+                rt.n_returned += 1
+            fut._settle(None, error)
+        return None
+    if token is not None and type(token) is TimerToken and (<TimerToken>token).cancelled:
+        rt.n_withdrawn += 1
+        return None
+    if type(token) is Marker:
+        return None
+    rt.n_dead_letters += 1
+    rt._on_dead_letter(msg, cell, reason, None)
+    return None
+
+
+def _drop(ActorRef cell, msg, token, str reason, error):
+    """Python access to drop_message (stop, shutdown, expired and evicted messages)."""
+    return drop_message(cell, msg, token, reason, error)
+
+
+def _settle(ActorRef cell, token, result=None, error=None):
+    """Python access to the ask-settling helpers (late replies become dead letters)."""
+    if error is not None:
+        settle_error(cell, token, error)
+    else:
+        settle_result(cell, token, result)
+
+
+def _book_handled(AskFuture fut):
+    """Marks an ask's handler as started (its outcome is 'handled')."""
+    fut.started = True
+    fut.booked = True
+
+
+def _ask_pending(token):
+    """True if `token` is an ask still waiting for its answer."""
+    return type(token) is AskFuture and (<AskFuture>token).fstate == F_PENDING
+
+
+cdef double check_timeout(object timeout, str what) except -1.0:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"{what} timeout must be a number of seconds or None, got {type(timeout).__name__}"
+        )
+    cdef double seconds = timeout
+    if not (seconds > 0.0) or seconds == float("inf"):
+        raise ValueError(
+            f"{what} timeout must be > 0 seconds and finite, got {timeout!r} "
+            "(use timeout=None to wait forever)"
+        )
+    return seconds
+
+
+def _check_timeout(timeout, what):
+    """Validates a timeout in seconds (None is the caller's business)."""
+    return check_timeout(timeout, what)

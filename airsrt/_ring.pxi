@@ -1,0 +1,103 @@
+# The mailbox ring buffer: a power-of-two array of (message, token, deadline) slots.
+#
+# Every function here is plain C on the caller's thread, under the GIL, and runs no Python code:
+# only INCREFs (which cannot run code) and malloc/free. That is what lets a foreign thread push
+# while the loop thread drains, and what keeps "ring empty?" -> "mark idle" free of interleaving.
+# Popping transfers the slot's references to the caller, who releases them after use.
+
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
+
+cdef extern from "Python.h":
+    void _incref "Py_INCREF"(PyObject*)
+    void _xincref "Py_XINCREF"(PyObject*)
+    void _decref "Py_DECREF"(PyObject*)
+    void _xdecref "Py_XDECREF"(PyObject*)
+
+cdef enum:
+    RING_MIN_SIZE = 4
+    # Rings larger than this are released once drained, so a backlog does not pin its memory.
+    RING_KEEP_SIZE = 64
+
+
+cdef inline int ring_reserve(Ring* r, unsigned int need) noexcept:
+    """Grows `r` so that `need` slots fit, keeping the order; returns -1 when out of memory."""
+    cdef unsigned int new_size
+    cdef unsigned int first
+    cdef Slot* slots
+    if need <= r.size:
+        return 0
+    new_size = r.size if r.size else RING_MIN_SIZE
+    while new_size < need:
+        new_size <<= 1
+    slots = <Slot*>malloc(new_size * sizeof(Slot))
+    if slots == NULL:
+        return -1
+    if r.count:
+        first = r.size - r.head
+        if first >= r.count:
+            memcpy(slots, r.slots + r.head, r.count * sizeof(Slot))
+        else:
+            memcpy(slots, r.slots + r.head, first * sizeof(Slot))
+            memcpy(slots + first, r.slots, (r.count - first) * sizeof(Slot))
+    free(r.slots)
+    r.slots = slots
+    r.size = new_size
+    r.head = 0
+    return 0
+
+
+cdef inline int ring_push(Ring* r, PyObject* msg, PyObject* token, double deadline) noexcept:
+    """Appends a slot, taking new references; returns -1 when out of memory."""
+    cdef Slot* s
+    if r.count == r.size and ring_reserve(r, r.count + 1) < 0:
+        return -1
+    s = &r.slots[(r.head + r.count) & (r.size - 1)]
+    _incref(msg)
+    _xincref(token)
+    s.msg = msg
+    s.token = token
+    s.deadline = deadline
+    r.count += 1
+    return 0
+
+
+cdef inline int ring_push_front(Ring* r, PyObject* msg, PyObject* token, double deadline) noexcept:
+    """Puts a slot before the oldest one (unstash); returns -1 when out of memory."""
+    cdef Slot* s
+    if r.count == r.size and ring_reserve(r, r.count + 1) < 0:
+        return -1
+    r.head = (r.head + r.size - 1) & (r.size - 1)
+    s = &r.slots[r.head]
+    _incref(msg)
+    _xincref(token)
+    s.msg = msg
+    s.token = token
+    s.deadline = deadline
+    r.count += 1
+    return 0
+
+
+cdef inline void ring_pop(Ring* r, Slot* out) noexcept:
+    """Removes the oldest slot into `out`; the caller owns its references. Needs count > 0."""
+    out[0] = r.slots[r.head]
+    r.head = (r.head + 1) & (r.size - 1)
+    r.count -= 1
+
+
+cdef inline void ring_trim(Ring* r) noexcept:
+    """Releases the buffer of an empty ring that grew past the keep size."""
+    if r.count == 0 and r.size > RING_KEEP_SIZE:
+        free(r.slots)
+        r.slots = NULL
+        r.size = 0
+        r.head = 0
+
+
+cdef inline void ring_free(Ring* r) noexcept:
+    """Releases the buffer of an empty ring (a stopped actor keeps no storage)."""
+    if r.count == 0 and r.slots != NULL:
+        free(r.slots)
+        r.slots = NULL
+        r.size = 0
+        r.head = 0

@@ -1,0 +1,545 @@
+# Runtime: the compiled half of an ActorSystem. It owns the dispatcher (one run queue of cells,
+# drained by a single loop callback), the heap of ask deadlines (one loop timer for all asks),
+# the ledger counters and the event counters. Everything here runs per message; every decision
+# (what a failure means, how an actor stops) is a call into the Python subclass's _on_* hooks.
+
+from cpython.mem cimport PyMem_Realloc, PyMem_Free
+
+# Event kinds: the index is the id counted in C; the severity (logging levels, TRACE = 5)
+# decides whether an event object is built at all (only if someone listens at that level).
+EVENT_KINDS = (
+    ("actor.spawned", 10),
+    ("actor.started", 10),
+    ("actor.stopped", 20),
+    ("actor.failed", 40),
+    ("actor.restarted", 30),
+    ("actor.abandoned", 40),
+    ("supervisor.child_failed", 40),
+    ("supervisor.strategy_applied", 20),
+    ("supervisor.restart_limit_exceeded", 50),
+    ("supervisor.escalated", 40),
+    ("mailbox.overflow", 30),
+    ("message.dead_letter", 20),
+    ("broker.subscribed", 10),
+    ("broker.unsubscribed", 10),
+    ("system.started", 20),
+    ("system.stopped", 20),
+    ("message.received", 5),
+    ("message.processed", 5),
+    ("supervisor.health_check_failed", 30),
+    ("broker.subscriber_failed", 40),
+    ("message.expired", 20),
+    ("actor.slow_handler", 30),
+)
+
+cdef enum:
+    EV_ACTOR_SPAWNED = 0
+    EV_ACTOR_STARTED = 1
+    EV_ACTOR_STOPPED = 2
+    EV_ACTOR_FAILED = 3
+    EV_ACTOR_RESTARTED = 4
+    EV_ACTOR_ABANDONED = 5
+    EV_SUPERVISOR_CHILD_FAILED = 6
+    EV_SUPERVISOR_STRATEGY_APPLIED = 7
+    EV_SUPERVISOR_LIMIT = 8
+    EV_SUPERVISOR_ESCALATED = 9
+    EV_MAILBOX_OVERFLOW = 10
+    EV_DEAD_LETTER = 11
+    EV_BROKER_SUBSCRIBED = 12
+    EV_BROKER_UNSUBSCRIBED = 13
+    EV_SYSTEM_STARTED = 14
+    EV_SYSTEM_STOPPED = 15
+    EV_MESSAGE_RECEIVED = 16
+    EV_MESSAGE_PROCESSED = 17
+    N_EVENT_KINDS = 22
+
+cdef int[N_EVENT_KINDS] _severity
+for _i, (_kind, _sev) in enumerate(EVENT_KINDS):
+    _severity[_i] = _sev
+
+# A root-level cell owns the top-level actors; it is never scheduled and has no instance.
+cdef HandlerTable _ROOT_TABLE = HandlerTable("guardian", {})
+
+
+cdef inline long long monotonic_ns() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec
+
+
+cdef class Runtime:
+    """Compiled base of :class:`airsrt.ActorSystem` (the dispatcher and the ledger)."""
+
+    def __cinit__(self, *args, **kwargs):
+        self.throughput = 64
+        self.batch_limit = 8192
+        self.batch_seconds = 0.002
+        self.eager_depth_limit = 16
+        self.eager_asks = True
+        self._default_timeout = 30.0
+        self._default_capacity = -1
+        self._default_bp = BP_BLOCK
+        self._busy = {}
+        self._names = {}
+        self.event_threshold = 20
+        self.heap = NULL
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        for i in range(self.heap_len):
+            _decref(self.heap[i])
+        PyMem_Free(self.heap)
+        self.heap = NULL
+
+    # -- lifecycle of the runtime itself ---------------------------------------------------
+
+    def _bind(self, loop):
+        """Binds the runtime to the running loop and this thread; creates the root cell."""
+        cdef ActorRef root
+        self.loop = loop
+        self.sys_ctx = _copy_context()
+        self.thread_id = PyThread_get_thread_ident()
+        self.run_cb = self._run
+        self.deadline_cb = self._on_deadline
+        self.budget = self.batch_limit
+        self.budget_deadline_ns = monotonic_ns() + <long long>(self.batch_seconds * 1e9)
+        root = ActorRef.__new__(ActorRef)
+        root.rt = self
+        root.table = _ROOT_TABLE
+        root.name_ = "guardian"
+        root.phase = P_ALIVE
+        root.incarnation_ = 1
+        self._root = root
+        self._running = True
+
+    def _unbind(self):
+        """Stops accepting work and cancels the deadline timer (end of shutdown)."""
+        self._running = False
+        if self.deadline_handle is not None:
+            self.deadline_handle.cancel()
+            self.deadline_handle = None
+
+    def _pending_asks(self):
+        """The asks still waiting on a deadline (for shutdown's final sweep)."""
+        return [<object>self.heap[i] for i in range(self.heap_len)]
+
+    # -- spawning --------------------------------------------------------------------------
+
+    def spawn(self, factory, *args, name=None, mailbox=None):
+        """Starts an actor and returns its ref (synchronous; the loop's thread only).
+
+        Args:
+            factory: An Actor subclass, or a callable returning an Actor instance (use
+                ``functools.partial`` for keyword arguments).
+            *args: Positional arguments for the factory; kept for restarts.
+            name: Registers the actor for :meth:`lookup`; must be unique among live actors.
+            mailbox: A :class:`Mailbox`; defaults to the system's ``default_mailbox``.
+
+        Returns:
+            The new actor's :class:`ActorRef`. ``on_start`` runs before its first message;
+            ``await ref.ready()`` waits for it.
+
+        Raises:
+            NameTakenError: `name` belongs to a live actor.
+            ActorStartError: The factory raised (the cause is attached).
+            SystemNotRunningError: The system has shut down, or no loop is running.
+        """
+        return self.spawn_cell(self._root, factory, args, name, mailbox, ActorRef)
+
+    def _spawn(self, ActorRef parent, factory, tuple args, name, mailbox, type cls=ActorRef):
+        """Spawns under `parent` with cell class `cls` (context.spawn, supervisors)."""
+        return self.spawn_cell(parent, factory, args, name, mailbox, cls)
+
+    cdef ActorRef spawn_cell(self, ActorRef parent, object factory, tuple args, object name,
+                             object mailbox, type cls):
+        cdef ActorRef cell
+        cdef HandlerTable table
+        if not self._running:
+            self._on_not_running("spawn")
+        if PyThread_get_thread_ident() != self.thread_id:
+            raise WrongThreadError(
+                "spawn() must be called on the actor system's event loop thread "
+                "(from another thread, ask an actor to spawn for you)"
+            )
+        if parent.phase >= P_STOPPING:
+            raise ActorStoppedError(
+                f"{parent.display_name()} is stopping; it cannot spawn children",
+                actor=parent.display_name(),
+            )
+        if name is not None:
+            if type(name) is not str or not name:
+                raise ConfigurationError(f"actor name must be a non-empty str, got {name!r}")
+            if name in self._names:
+                raise NameTakenError(
+                    f"an actor named {name!r} is already running; pick another name, or stop "
+                    "it first (names are free again once the actor has stopped)",
+                    actor=name,
+                )
+        cell = <ActorRef>cls.__new__(cls)
+        cell.rt = self
+        self.next_uid += 1
+        cell.uid = self.next_uid
+        cell.incarnation_ = 1
+        cell.name_ = name
+        if mailbox is None:
+            cell.capacity = self._default_capacity
+            cell.bp = self._default_bp
+        else:
+            cell.capacity, cell.bp = mailbox._core_config()
+        if isinstance(factory, type) and issubclass(factory, ActorBase):
+            cell.table = table_for(factory)     # names the actor while __init__ runs
+        actor = construct_actor(cell, factory, args)
+        table = table_for(type(actor))
+        cell.actor = actor
+        cell.table = table
+        cell.factory = factory
+        cell.args = args
+        cell._link(parent)
+        if name is not None:
+            self._names[name] = cell
+        self.n_spawned += 1
+        if self.count_event(EV_ACTOR_SPAWNED):
+            self._on_event(EV_ACTOR_SPAWNED, cell, None)
+        if table.has_on_start:
+            cell.phase = P_STARTING
+            cell.push_control(("start",))
+        else:
+            cell.phase = P_ALIVE
+            cell.flags |= CF_STARTED | CF_READY
+            if self.count_event(EV_ACTOR_STARTED):
+                self._on_event(EV_ACTOR_STARTED, cell, None)
+        return cell
+
+    # -- the dispatcher --------------------------------------------------------------------
+
+    cdef int schedule(self, ActorRef cell) except -1:
+        cell.sched = S_SCHEDULED
+        if self.rq_tail is None:
+            self.rq_head = cell
+        else:
+            self.rq_tail.next_ready = cell
+        self.rq_tail = cell
+        if not self.armed:
+            self.armed = True
+            try:
+                self.loop.call_soon(self.run_cb, context=self.sys_ctx)
+            except BaseException:
+                self.armed = False
+                raise
+        return 0
+
+    cdef int schedule_threadsafe(self, ActorRef cell) except -1:
+        cell.sched = S_SCHEDULED
+        if self.rq_tail is None:
+            self.rq_head = cell
+        else:
+            self.rq_tail.next_ready = cell
+        self.rq_tail = cell
+        if not self.armed:
+            # Only the first tell of a burst pays for a wake-up: until the dispatcher has run,
+            # `armed` stays set and later pushes only join the run queue.
+            self.armed = True
+            try:
+                self.loop.call_soon_threadsafe(self.run_cb, context=self.sys_ctx)
+            except BaseException:
+                self.armed = False
+                raise
+        return 0
+
+    def _run(self):
+        """The dispatcher: drains ready cells until the queue is empty or the budget is spent."""
+        cdef ActorRef cell
+        cdef long long deadline_ns
+        cdef unsigned int visits = 0
+        self.budget = self.batch_limit
+        deadline_ns = monotonic_ns() + <long long>(self.batch_seconds * 1e9)
+        self.budget_deadline_ns = deadline_ns
+        try:
+            while self.rq_head is not None:
+                cell = self.rq_head
+                self.rq_head = cell.next_ready
+                if self.rq_head is None:
+                    self.rq_tail = None
+                cell.next_ready = None
+                if cell.sched != S_SCHEDULED:
+                    continue
+                self.budget -= self.drain(cell)
+                if self.budget <= 0:
+                    break
+                visits += 1
+                if (visits & 15) == 0 and monotonic_ns() > deadline_ns:
+                    break
+        finally:
+            # Re-arm in a finally so that nothing a handler does can strand the run queue.
+            if self.rq_head is not None:
+                self.loop.call_soon(self.run_cb, context=self.sys_ctx)
+            else:
+                self.armed = False
+
+    cdef Py_ssize_t drain(self, ActorRef cell) except -1:
+        """One visit: control steps first, then up to `throughput` user messages."""
+        cdef Py_ssize_t n = 0
+        cdef Slot slot
+        cdef HandlerEntry entry
+        cdef AskFuture fut
+        cdef ActorRef previous = self.current
+        cdef object ctx = cell.ctx
+        cdef object msg
+        cdef object token
+        cdef object tt
+        cdef bint resume
+        if ctx is None:
+            ctx = PyContext_Copy(self.sys_ctx)
+            cell.ctx = ctx
+        PyContext_Enter(ctx)
+        cell.sched = S_RUNNING
+        cell.flags |= CF_ON_STACK
+        self.current = cell
+        try:
+            while n < self.throughput:
+                if cell.n_control:
+                    n += 1
+                    item = cell.extra.control.popleft()
+                    cell.n_control -= 1
+                    self._on_control(cell, item)
+                    if cell.sched != S_RUNNING or ctx is not cell.ctx:
+                        break
+                    continue
+                if cell.phase != P_ALIVE or cell.ring.count == 0:
+                    break
+                ring_pop(&cell.ring, &slot)
+                msg = <object>slot.msg
+                _decref(slot.msg)
+                token = None
+                if slot.token != NULL:
+                    token = <object>slot.token
+                    _decref(slot.token)
+                if cell.n_putters:
+                    self._on_admit(cell)
+                n += 1
+                if token is not None:
+                    tt = type(token)
+                    if tt is AskFuture:
+                        fut = <AskFuture>token
+                        if fut.fstate != F_PENDING:
+                            continue    # withdrawn or timed out: its outcome is booked
+                        fut.started = True
+                        fut.booked = True
+                    elif tt is TimerToken:
+                        if (<TimerToken>token).cancelled:
+                            self.n_withdrawn += 1
+                            continue
+                        (<TimerToken>token).queued = False
+                    elif tt is Marker:
+                        self._on_control(cell, (<Marker>token).item)
+                        if cell.sched != S_RUNNING or ctx is not cell.ctx:
+                            break
+                        continue
+                if slot.deadline != 0.0 and self.loop.time() > slot.deadline:
+                    self._on_expired(cell, msg, token)
+                    continue
+                entry = cell.table.lookup(type(msg))
+                if entry is None:
+                    # Only after a restart built a different class: the message was checked
+                    # against the old one when it was sent.
+                    drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
+                    continue
+                cell.processed += 1
+                self.n_handled += 1
+                if entry.is_async:
+                    self.start_async(cell, entry, msg, token)
+                    break
+                try:
+                    result = entry.func(cell.actor, msg)
+                except BaseException as exc:
+                    cell.failed += 1
+                    self.n_failures += 1
+                    if token is not None:
+                        settle_error(cell, token, wrap_for_asker(cell, exc, msg))
+                    resume = self._on_failure(cell, exc, msg)
+                    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    if not resume or cell.sched != S_RUNNING or ctx is not cell.ctx:
+                        break
+                else:
+                    if token is not None:
+                        settle_result(cell, token, result)
+        finally:
+            self.current = previous
+            cell.flags &= ~CF_ON_STACK
+            PyContext_Exit(ctx)
+            # No Python code runs between the emptiness check and marking the cell idle, so a
+            # push from another thread either sees RUNNING (and is drained by the re-queue
+            # below) or sees IDLE (and schedules the cell itself).
+            if cell.sched == S_RUNNING:
+                if cell.has_work():
+                    cell.sched = S_SCHEDULED
+                    if self.rq_tail is None:
+                        self.rq_head = cell
+                    else:
+                        self.rq_tail.next_ready = cell
+                    self.rq_tail = cell
+                else:
+                    cell.sched = S_IDLE
+                    ring_trim(&cell.ring)
+        return n
+
+    cdef int start_async(self, ActorRef cell, HandlerEntry entry, object msg, object token) except -1:
+        """Runs an async handler in a Task of its own; the cell is busy until it ends."""
+        cdef CellExtra extra = cell.get_extra()
+        coro = entry.func(cell.actor, msg)
+        if _EAGER_TASKS:
+            # An eager Task enters the actor's context itself, so leave it for the first step.
+            PyContext_Exit(cell.ctx)
+            try:
+                task = self.loop.create_task(coro, context=cell.ctx, eager_start=True)
+            finally:
+                PyContext_Enter(cell.ctx)
+        else:
+            task = self.loop.create_task(coro, context=cell.ctx)
+        cell.sched = S_BUSY
+        extra.task = task
+        extra.task_token = token
+        extra.task_msg = msg
+        self._busy[task] = cell
+        task.add_done_callback(cell._on_task_done, context=self.sys_ctx)
+        return 0
+
+    # -- ask deadlines: one heap, one loop timer -------------------------------------------
+
+    cdef int heap_push(self, AskFuture fut) except -1:
+        cdef Py_ssize_t i, parent
+        cdef PyObject** grown
+        cdef AskFuture other
+        if self.heap_len == self.heap_cap:
+            grown = <PyObject**>PyMem_Realloc(
+                self.heap, (self.heap_cap * 2 + 16) * sizeof(PyObject*))
+            if grown == NULL:
+                raise MemoryError()
+            self.heap = grown
+            self.heap_cap = self.heap_cap * 2 + 16
+        i = self.heap_len
+        self.heap_len += 1
+        _incref(<PyObject*>fut)
+        # Sift up; with one default timeout, deadlines arrive in order and this stops at once.
+        while i > 0:
+            parent = (i - 1) >> 1
+            other = <AskFuture>self.heap[parent]
+            if other.deadline <= fut.deadline:
+                break
+            self.heap[i] = self.heap[parent]
+            other.hindex = i
+            i = parent
+        self.heap[i] = <PyObject*>fut
+        fut.hindex = i
+        if i == 0:
+            self.arm_deadline()
+        return 0
+
+    cdef int heap_remove(self, AskFuture fut) except -1:
+        cdef Py_ssize_t i = fut.hindex
+        cdef Py_ssize_t n, child, parent
+        cdef AskFuture last, other
+        if i < 0:
+            return 0
+        self.heap_len -= 1
+        n = self.heap_len
+        fut.hindex = -1
+        if i != n:
+            last = <AskFuture>self.heap[n]
+            # Sift `last` down from i, then up (it may be smaller than i's parent).
+            while True:
+                child = 2 * i + 1
+                if child >= n:
+                    break
+                if child + 1 < n and (<AskFuture>self.heap[child + 1]).deadline < (<AskFuture>self.heap[child]).deadline:
+                    child += 1
+                other = <AskFuture>self.heap[child]
+                if other.deadline >= last.deadline:
+                    break
+                self.heap[i] = self.heap[child]
+                other.hindex = i
+                i = child
+            while i > 0:
+                parent = (i - 1) >> 1
+                other = <AskFuture>self.heap[parent]
+                if other.deadline <= last.deadline:
+                    break
+                self.heap[i] = self.heap[parent]
+                other.hindex = i
+                i = parent
+            self.heap[i] = <PyObject*>last
+            last.hindex = i
+        _decref(<PyObject*>fut)   # the caller still holds `fut`, so this frees nothing
+        return 0
+
+    cdef int arm_deadline(self) except -1:
+        cdef double first
+        if self.heap_len == 0:
+            return 0
+        first = (<AskFuture>self.heap[0]).deadline
+        if self.deadline_handle is not None:
+            if self.armed_deadline <= first:
+                return 0    # fires no later than needed; it re-arms for what is left
+            self.deadline_handle.cancel()
+        self.armed_deadline = first
+        self.deadline_handle = self.loop.call_at(first, self.deadline_cb, context=self.sys_ctx)
+        return 0
+
+    def _on_deadline(self):
+        cdef AskFuture fut
+        cdef double now
+        self.deadline_handle = None
+        # asyncio runs a timer up to one clock resolution early; count those as due.
+        now = self.loop.time() + 1e-6
+        while self.heap_len and (<AskFuture>self.heap[0]).deadline <= now:
+            fut = <AskFuture>self.heap[0]
+            self.heap_remove(fut)
+            if fut.fstate == F_PENDING:
+                if not fut.booked:
+                    fut.booked = True
+                    self.n_returned += 1
+                fut._settle(None, timeout_error(fut))
+        self.arm_deadline()
+
+    # -- events ----------------------------------------------------------------------------
+
+    cdef int count_event(self, int kind) except -1:
+        """Counts an event; returns 1 if someone wants the event object built."""
+        self.event_counts[kind] += 1
+        return _severity[kind] >= self.event_threshold
+
+    def emit(self, int kind, cell, details=None):
+        """Counts an event and builds it for subscribers listening at its severity."""
+        self.event_counts[kind] += 1
+        if _severity[kind] >= self.event_threshold:
+            self._on_event(kind, cell, details)
+
+    def _event_counts(self):
+        return [self.event_counts[i] for i in range(N_EVENT_KINDS)]
+
+    def _run_queue_length(self):
+        cdef Py_ssize_t n = 0
+        cdef ActorRef cell = self.rq_head
+        while cell is not None:
+            n += 1
+            cell = cell.next_ready
+        return n
+
+    def _on_thread(self):
+        """True on the thread the system runs on."""
+        return PyThread_get_thread_ident() == self.thread_id
+
+    def _current_actor(self):
+        """The ref whose synchronous handler is running right now, if any."""
+        return self.current
+
+
+cdef object timeout_error(AskFuture fut):
+    target = fut.target.display_name() if fut.target is not None else "actor"
+    what = type(fut.msg).__name__
+    return AskTimeoutError(
+        f"{target} did not answer {what} within {fut.timeout:g}s; it is busy or its handler is "
+        "slow (pass a larger timeout=, or timeout=None to wait); a late reply becomes a dead letter",
+        actor=target, message=fut.msg,
+    )

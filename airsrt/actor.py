@@ -1,0 +1,374 @@
+"""Actors: the base class users subclass, the ``@handler`` decorator, ``ErrorAction`` and the
+actor's ``Context``.
+
+A handler table is built for every Actor subclass when the class is created: each ``@handler``
+method registers the message classes named in the decorator or in its message parameter's
+annotation (``X | Y`` registers both). Mistakes that can be seen then -- two handlers for one
+type in one class, a handler without a message type -- raise ``TypeError`` at class creation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import functools
+import inspect
+import sys
+import types
+import typing
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+
+from airsrt import _core, lifecycle
+from airsrt.errors import ConfigurationError
+from airsrt.timers import schedule
+
+if TYPE_CHECKING:
+    from airsrt._core import ActorRef
+    from airsrt.mailbox import Mailbox
+    from airsrt.system import ActorSystem
+    from airsrt.timers import Timer
+
+__all__ = ["Actor", "Context", "ErrorAction", "handler"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+_HANDLES = "__airsrt_handles__"
+# Marks a handler whose message type comes from its annotation, resolved with the class.
+_FROM_ANNOTATION: tuple[type, ...] = ()
+
+
+class ErrorAction(enum.Enum):
+    """What happens to an actor after one of its handlers raised.
+
+    Attributes:
+        RESUME: Keep the actor and its state; go on with the next message.
+        RESTART: Replace the instance with a fresh one from the factory, now; counts toward the
+            supervisor's restart intensity.
+        STOP: Stop the actor as a normal exit (a transient child is not restarted).
+        ESCALATE: Let the supervisor's strategy decide (the default). For top-level actors that
+            is the system's guardian, which stops the actor unless given a strategy.
+    """
+
+    RESUME = "resume"
+    RESTART = "restart"
+    STOP = "stop"
+    ESCALATE = "escalate"
+
+
+@overload
+def handler(func: F, /) -> F: ...
+@overload
+def handler(*message_types: type) -> Callable[[F], F]: ...
+
+
+def handler(*args: Any) -> Any:
+    """Marks a method as the handler for one or more message classes.
+
+    Use it bare, and the message class comes from the annotation of the method's message
+    parameter (``X | Y`` registers both)::
+
+        @airsrt.handler
+        def deposit(self, msg: Deposit) -> int: ...
+
+    or name the classes explicitly::
+
+        @airsrt.handler(Audit, Review)
+        async def audit(self, msg) -> Report: ...
+
+    The method may be ``def`` (runs straight from the dispatcher) or ``async def`` (runs in a
+    Task of its own; the actor takes no other message until it ends). Its return value is the
+    reply to an ``ask``.
+    """
+    if len(args) == 1 and callable(args[0]) and not isinstance(args[0], type):
+        return _mark(args[0], _FROM_ANNOTATION)
+    for t in args:
+        if not isinstance(t, type):
+            raise TypeError(
+                f"@handler(...) takes message classes, got {t!r}; write @handler(SomeMessage)"
+            )
+
+    def decorate(func: F) -> F:
+        return _mark(func, tuple(args))
+
+    return decorate
+
+
+def _mark(func: F, message_types: tuple[type, ...]) -> F:
+    if not callable(func):
+        raise TypeError(f"@handler decorates a method, got {func!r}")
+    setattr(func, _HANDLES, message_types)
+    return func
+
+
+class Actor(_core.ActorBase):
+    """Base class of actors.
+
+    Subclass it, give it ``@handler`` methods, and start it with ``system.spawn(MyActor, ...)``;
+    never instantiate it yourself. ``self.context`` (an :class:`Context`) is usable from
+    ``__init__`` on. One message at a time runs per actor, so handlers can use ``self`` freely.
+
+    Attributes:
+        error_action: The class-wide :class:`ErrorAction` after a handler raises (default
+            ``ESCALATE``); ``on_error`` may decide per failure instead.
+    """
+
+    error_action: ClassVar[ErrorAction] = ErrorAction.ESCALATE
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        action = cls.__dict__.get("error_action")
+        if action is not None and not isinstance(action, ErrorAction):
+            raise TypeError(
+                f"{cls.__name__}.error_action must be an airsrt.ErrorAction, got {action!r}"
+            )
+        # String annotations are resolved in the scope the class statement runs in, so message
+        # classes defined beside the actor (even inside a function) are found.
+        frame = sys._getframe(1)
+        if frame.f_locals is not frame.f_globals:
+            cls._airsrt_localns = dict(frame.f_locals)
+        del frame
+        try:
+            table = _build_table(cls)
+        except NameError:
+            # A handler annotation names a class that does not exist yet (a forward
+            # reference); resolve it when the first instance is spawned.
+            return
+        _core._register_table(cls, table)
+
+    def on_start(self) -> Any:
+        """Runs before the first message (may be ``async``). If it raises, the actor does not
+        start: ``await ref.ready()`` raises ``ActorStartError``."""
+
+    def on_stop(self) -> Any:
+        """Runs once when an instance whose ``on_start`` succeeded stops or is replaced by a
+        restart (may be ``async``); skipped when the actor is killed after its grace period."""
+
+    def on_error(self, error: BaseException, msg: Any) -> ErrorAction:
+        """Decides what a handler's exception means (synchronous). Defaults to ``error_action``;
+        if this method raises, that counts as ``ESCALATE``."""
+        return self.error_action
+
+    def __repr__(self) -> str:
+        cell = self._airsrt_cell_repr()
+        return f"<{type(self).__qualname__} actor {cell}>"
+
+    def _airsrt_cell_repr(self) -> str:
+        try:
+            return str(self.context.name)
+        except RuntimeError:
+            return "(not spawned)"
+
+
+def _build_table(cls: type) -> _core.HandlerTable:
+    """Collects the handlers of `cls` and its bases into a compiled HandlerTable."""
+    chosen: dict[type, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not (isinstance(klass, type) and issubclass(klass, Actor)):
+            continue
+        here: dict[type, str] = {}
+        for attr, value in vars(klass).items():
+            func = _handler_function(value)
+            if func is None:
+                continue
+            for message_type in _message_types(klass, attr, func, vars(klass).get("_airsrt_localns")):
+                if message_type in here:
+                    raise TypeError(
+                        f"{klass.__qualname__} has two handlers for {message_type.__name__}: "
+                        f"{here[message_type]}() and {attr}(); keep one (a subclass may "
+                        "override its parent's handler for a type)"
+                    )
+                here[message_type] = attr
+        # A subclass's handler for a type replaces its parent's.
+        chosen.update(here)
+    entries = {}
+    for message_type, attr in chosen.items():
+        func = getattr(cls, attr)
+        if not callable(func):
+            raise TypeError(
+                f"{cls.__qualname__}.{attr} handles {message_type.__name__} in a base class but "
+                f"is overridden by a non-callable {type(func).__name__}"
+            )
+        entries[message_type] = _core.HandlerEntry(
+            func, _is_async(func), attr, message_type
+        )
+    table = _core.HandlerTable(cls.__qualname__, entries)
+    table.has_on_start = cls.on_start is not Actor.on_start
+    table.on_start_async = _is_async(cls.on_start)
+    table.has_on_stop = cls.on_stop is not Actor.on_stop
+    table.on_stop_async = _is_async(cls.on_stop)
+    table.default_error_action = cls.error_action
+    return table
+
+
+def table_for(cls: type) -> _core.HandlerTable:
+    """The handler table of `cls`, built now if its annotations could not be resolved earlier."""
+    try:
+        table = _build_table(cls)
+    except NameError as exc:
+        raise TypeError(
+            f"cannot resolve a handler annotation of {cls.__qualname__}: {exc}; name the "
+            "message class explicitly with @handler(TheClass), or define it before spawning"
+        ) from None
+    _core._register_table(cls, table)
+    return table
+
+
+def _handler_function(value: Any) -> Callable[..., Any] | None:
+    if isinstance(value, (staticmethod, classmethod)):
+        inner = value.__func__
+        if hasattr(inner, _HANDLES):
+            raise TypeError(
+                f"@handler {inner.__qualname__} must be a plain method, not a "
+                f"{type(value).__name__}"
+            )
+        return None
+    if callable(value) and hasattr(value, _HANDLES):
+        return value
+    return None
+
+
+def _is_async(func: Any) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func)
+
+
+def _message_types(
+    klass: type, attr: str, func: Callable[..., Any], localns: dict[str, Any] | None
+) -> tuple[type, ...]:
+    declared: tuple[type, ...] = getattr(func, _HANDLES)
+    if declared:
+        return declared
+    where = f"{klass.__qualname__}.{attr}"
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    if len(params) < 2:
+        raise TypeError(
+            f"handler {where} must take (self, msg); name its message class with "
+            f"@handler(TheClass) or annotate msg"
+        )
+    param = params[1]
+    annotation = param.annotation
+    if annotation is inspect.Parameter.empty:
+        raise TypeError(
+            f"handler {where} has no message type: annotate its message parameter "
+            f"({param.name}: TheClass) or write @handler(TheClass)"
+        )
+    if isinstance(annotation, str):
+        # NameError for a forward reference: the caller defers to the first spawn.
+        hints = typing.get_type_hints(func, localns=localns)
+        annotation = hints.get(param.name, annotation)
+    return _expand(annotation, where)
+
+
+def _expand(annotation: Any, where: str) -> tuple[type, ...]:
+    if annotation is Any or annotation is object:
+        return (object,)
+    if annotation is None:
+        return (type(None),)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or isinstance(annotation, types.UnionType):
+        out: list[type] = []
+        for member in typing.get_args(annotation):
+            out.extend(_expand(member, where))
+        return tuple(out)
+    if origin is typing.Annotated:
+        return _expand(typing.get_args(annotation)[0], where)
+    if origin is not None and isinstance(origin, type):
+        return (origin,)
+    if isinstance(annotation, type):
+        return (annotation,)
+    raise TypeError(
+        f"handler {where}: cannot dispatch on the annotation {annotation!r}; use a class, "
+        "a union of classes, or @handler(TheClass)"
+    )
+
+
+class Context:
+    """What an actor knows about itself and can do to the system: ``self.context``.
+
+    Attributes:
+        ref: This actor's own :class:`ActorRef`.
+        system: The :class:`ActorSystem` it runs in.
+        name: Its name (given at spawn, or generated).
+    """
+
+    __slots__ = ("_cell",)
+
+    def __init__(self, cell: ActorRef) -> None:
+        self._cell = cell
+
+    @property
+    def ref(self) -> ActorRef:
+        return self._cell
+
+    @property
+    def system(self) -> ActorSystem:
+        return self._cell.system
+
+    @property
+    def name(self) -> str:
+        return self._cell.name
+
+    def spawn(
+        self,
+        factory: Callable[..., Actor],
+        *args: Any,
+        name: str | None = None,
+        mailbox: Mailbox | None = None,
+    ) -> ActorRef:
+        """Spawns a child: it is stopped (children first) when this actor stops or restarts."""
+        return self._cell.system._spawn(self._cell, factory, args, name, mailbox)
+
+    def stop(self) -> None:
+        """Stops this actor after the current message (synchronous; queued messages become
+        dead letters)."""
+        lifecycle.stop_self(self._cell)
+
+    def watch(self, ref: ActorRef) -> None:
+        """Receive :class:`airsrt.Terminated` when `ref` stops for good (at once if it already
+        has). Needs a handler for ``Terminated``."""
+        lifecycle.watch(self._cell, ref)
+
+    def unwatch(self, ref: ActorRef) -> None:
+        """Stop watching `ref`; no ``Terminated`` for it is delivered afterwards."""
+        lifecycle.unwatch(self._cell, ref)
+
+    def mailbox_size(self) -> int:
+        """Number of user messages waiting in this actor's mailbox."""
+        return self._cell.mailbox_size()
+
+    def schedule_once(self, delay: float, msg: Any, key: Any = None) -> Timer:
+        """Sends `msg` to this actor after `delay` seconds; a `key` replaces the timer with that
+        key. Cancelled when the actor stops or restarts."""
+        return schedule(self._cell, delay, msg, key, repeat=False)
+
+    def schedule_repeat(self, interval: float, msg: Any, key: Any = None) -> Timer:
+        """Sends `msg` to this actor every `interval` seconds (at most one tick queued at a
+        time); a `key` replaces the timer with that key."""
+        return schedule(self._cell, interval, msg, key, repeat=True)
+
+    def run_blocking(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """Runs a blocking function in the loop's default executor; await the result."""
+        if not callable(fn):
+            raise TypeError(f"run_blocking() needs a callable, got {fn!r}")
+        loop: asyncio.AbstractEventLoop = self._cell.system.loop
+        return loop.run_in_executor(None, functools.partial(fn, *args))
+
+    def __repr__(self) -> str:
+        return f"<Context of {self._cell.name}>"
+
+
+def check_spawnable(factory: Any) -> None:
+    """Rejects factories that can never build an Actor, before anything is started."""
+    if isinstance(factory, type) and not issubclass(factory, Actor):
+        raise ConfigurationError(
+            f"{factory.__qualname__} is not an airsrt.Actor subclass; actors derive from "
+            "airsrt.Actor"
+        )
+    if not callable(factory):
+        raise ConfigurationError(f"spawn() needs an Actor subclass or a factory, got {factory!r}")

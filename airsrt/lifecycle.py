@@ -1,0 +1,645 @@
+"""The actor lifecycle: start, stop, restart and watch -- the mechanics, not the policy.
+
+What a failure *means* is decided in :mod:`airsrt.supervision`; this module carries decisions
+out. Each operation has a synchronous fast path (an idle actor with synchronous hooks and no
+children stops or restarts inside the caller's call, with no Task) and, when something must be
+waited for (an async handler in flight, an async hook, a child that is still stopping), the same
+steps run in a lifecycle Task. While such a Task runs, the cell is marked busy so the dispatcher
+leaves it alone.
+
+The stop protocol (DESIGN §2): the current handler gets the grace period; then its Task is
+cancelled; if it still does not finish it is abandoned -- kept referenced, fenced (a late reply
+becomes a dead letter) and reported by name. Children stop first (reverse start order), then
+``on_stop`` runs, unless the actor was killed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from airsrt import _core, timers
+from airsrt._core import (
+    FLAG_CLOSING,
+    FLAG_READY,
+    FLAG_SHUTDOWN,
+    FLAG_START_FAILED,
+    FLAG_STARTED,
+    PHASE_ALIVE,
+    PHASE_RESTARTING,
+    PHASE_STARTING,
+    PHASE_STOPPED,
+    PHASE_STOPPING,
+    SCHED_BUSY,
+    SCHED_IDLE,
+    SCHED_RUNNING,
+)
+from airsrt.errors import ActorStartError, ActorStoppedError, UnhandledMessageError
+from airsrt.messages import Terminated
+from airsrt.monitoring import KIND_IDS
+
+if TYPE_CHECKING:
+    from airsrt._core import ActorRef
+    from airsrt.system import ActorSystem
+
+log = logging.getLogger("airsrt")
+
+EV_STARTED = KIND_IDS["actor.started"]
+EV_STOPPED = KIND_IDS["actor.stopped"]
+EV_FAILED = KIND_IDS["actor.failed"]
+EV_RESTARTED = KIND_IDS["actor.restarted"]
+EV_ABANDONED = KIND_IDS["actor.abandoned"]
+
+#: Every task airsrt abandoned (it ignored cancellation), for teardown code and test tooling.
+abandoned_tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+
+
+class StopRequest:
+    """One request to stop an actor, and the waiters of its outcome.
+
+    Attributes:
+        reason: The exit reason reported to watchers and supervisors.
+        grace: Seconds for the current handler plus ``on_stop``; ``None`` waits forever,
+            ``0`` cancels at once.
+        cap: An absolute loop time no wait may pass (a system shutdown's deadline), or None.
+        drain: Handle the queued messages first.
+        shutdown: Part of a system shutdown (dead letters get reason ``shutdown``).
+        final: A stop for good (a supervisor does not restart it).
+        error: The exception behind the stop, if any.
+    """
+
+    __slots__ = ("cap", "drain", "error", "final", "future", "grace", "killed", "reason", "shutdown")
+
+    def __init__(
+        self,
+        reason: str,
+        grace: float | None,
+        cap: float | None = None,
+        *,
+        drain: bool = False,
+        shutdown: bool = False,
+        final: bool = True,
+        error: BaseException | None = None,
+    ) -> None:
+        self.reason = reason
+        self.grace = grace
+        self.cap = cap
+        self.drain = drain
+        self.shutdown = shutdown
+        self.final = final
+        self.error = error
+        self.killed = False
+        self.future: asyncio.Future[None] | None = None
+
+    def waiter(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        if self.future is None:
+            self.future = loop.create_future()
+        return self.future
+
+    def resolve(self) -> None:
+        if self.future is not None and not self.future.done():
+            self.future.set_result(None)
+
+
+# -- control lane ----------------------------------------------------------------------------
+
+
+def run_control(system: ActorSystem, cell: ActorRef, item: tuple[Any, ...]) -> None:
+    """Executes one control step the dispatcher took from `cell`'s control lane."""
+    kind = item[0]
+    if kind == "start":
+        start_actor(system, cell)
+    elif kind == "failed":
+        exc = item[1]
+        system._on_failure(cell, exc, item[2])
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise exc
+    elif kind == "stop":
+        begin_stop(system, cell, item[1])
+    elif kind == "terminated":
+        _deliver_terminated_now(system, cell, item[1])
+    elif kind == "call":
+        item[1](cell)
+    else:  # pragma: no cover - internal invariant
+        raise RuntimeError(f"unknown control step {kind!r} for {cell.name}")
+
+
+# -- start -------------------------------------------------------------------------------------
+
+
+def start_actor(system: ActorSystem, cell: ActorRef) -> None:
+    """Runs ``on_start`` of the current incarnation (sync inline, async in a hook Task)."""
+    try:
+        result = cell._actor.on_start()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        start_failed(system, cell, exc)
+        return
+    if inspect.isawaitable(result):
+        task = _hook_task(system, cell, result)
+        cell._sched = SCHED_BUSY
+        task.add_done_callback(functools.partial(_start_done, system, cell))
+        return
+    started(system, cell)
+
+
+def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
+    extra = cell._extra
+    if extra.task is task:
+        extra.task = None
+    exc = _task_error(task)
+    if cell._phase != PHASE_STARTING:
+        # A stop overtook the start; it is waiting on this task and decides what comes next.
+        if exc is None:
+            cell._flags |= FLAG_STARTED | FLAG_READY
+        return
+    cell._sched = SCHED_IDLE
+    if exc is None:
+        started(system, cell)
+    else:
+        start_failed(system, cell, exc)
+
+
+def started(system: ActorSystem, cell: ActorRef) -> None:
+    """Marks the current incarnation started and lets messages flow."""
+    cell._flags |= FLAG_STARTED | FLAG_READY
+    if cell._phase == PHASE_STARTING:
+        cell._phase = PHASE_ALIVE
+    system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
+    _settle_ready_waiters(cell, None)
+    cell._reschedule()
+
+
+def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> None:
+    """``on_start`` raised (or the factory did, on a restart): the supervisor decides."""
+    if isinstance(exc, ActorStartError):
+        error = exc
+    else:
+        error = ActorStartError(
+            f"{cell.name}.on_start raised {type(exc).__name__}: {exc}",
+            actor=cell.name,
+        )
+        error.__cause__ = exc
+    cell._flags |= FLAG_START_FAILED
+    cell._extra.start_error = error
+    if system._log_failures:
+        log.error("%s failed to start", cell.name, exc_info=(type(exc), exc, exc.__traceback__))
+    system.emit(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
+    _settle_ready_waiters(cell, error)
+    system._start_failed(cell, error)
+
+
+def _settle_ready_waiters(cell: ActorRef, error: BaseException | None) -> None:
+    if not cell._has_extra or not cell._extra.ready_waiters:
+        return
+    waiters = cell._extra.ready_waiters
+    cell._extra.ready_waiters = None
+    for waiter in waiters:
+        if not waiter.done():
+            if error is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(error)
+
+
+# -- stop --------------------------------------------------------------------------------------
+
+
+def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
+    """Asks `cell` to stop; returns a future for the outcome, or None if it already stopped.
+
+    A stop asked for while the actor's own handler is on the call stack waits for that handler
+    (the control lane serves it next); ``drain`` waits for the messages already queued.
+    """
+    if cell._phase == PHASE_STOPPED:
+        req.resolve()
+        return None
+    extra = cell._extra
+    if extra.stopping is not None:
+        return extra.stopping.waiter(system.loop)  # a stop is in progress: share its outcome
+    if req.drain and cell._phase == PHASE_ALIVE:
+        if not cell._flags & FLAG_CLOSING:
+            cell._flags |= FLAG_CLOSING
+            cell._push_marker(("stop", req))
+        return req.waiter(system.loop)
+    if cell._sched == SCHED_RUNNING:
+        cell._push_control(("stop", req))
+        return req.waiter(system.loop)
+    return begin_stop(system, cell, req)
+
+
+def stop_self(cell: ActorRef) -> None:
+    """``context.stop()``: stop after the current message."""
+    system = cell.system
+    request_stop(system, cell, StopRequest("normal", system._stop_timeout))
+
+
+def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
+    """Stops `cell` now (no handler of it is running): synchronously if nothing must be waited
+    for, else in a lifecycle Task. Returns a future for the outcome, or None when done."""
+    if cell._phase == PHASE_STOPPED:
+        req.resolve()
+        return None
+    extra = cell._extra
+    current = extra.stopping
+    if current is not None:
+        if req.future is not None and req.future is not current.future:
+            current.waiter(system.loop).add_done_callback(lambda _: req.resolve())
+        return current.waiter(system.loop)
+    extra.stopping = req
+    cell._phase = PHASE_STOPPING
+    timers.cancel_all(cell)
+    running = extra.lifecycle
+    if running is not None and not running.done():
+        running.cancel()  # a restart in progress gives way to the stop
+    if _terminate_now(system, cell, req):
+        finalize(system, cell, req)
+        return None
+    cell._sched = SCHED_BUSY
+    extra.lifecycle = system._start_lifecycle(_stop_async(system, cell, req))
+    return req.waiter(system.loop)
+
+
+async def _stop_async(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
+    await _terminate(system, cell, req)
+    finalize(system, cell, req)
+
+
+def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
+    """Ends the current incarnation without waiting; False if something must be awaited
+    (what was done stays done; :func:`_terminate` finishes the rest)."""
+    task = cell._extra.task
+    if task is not None and not task.done():
+        return False
+    for child in reversed(cell._children()):
+        if stop_child(system, child, req) is not None:
+            return False
+    flags = cell._flags
+    table = cell._table
+    if flags & FLAG_STARTED and table.has_on_stop and not req.killed:
+        if table.on_stop_async:
+            return False
+        cell._flags = flags & ~FLAG_STARTED
+        _run_hook_sync(system, cell, "on_stop")
+    else:
+        cell._flags = flags & ~FLAG_STARTED
+    return True
+
+
+async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
+    """The waiting version of :func:`_terminate_now`: grace, cancel, abandon; children first;
+    then ``on_stop`` with what is left of the grace period."""
+    loop = system.loop
+    extra = cell._extra
+    began = loop.time()
+    task = extra.task
+    if task is not None and not task.done():
+        grace_end = None if req.grace is None else began + req.grace
+        await _wait_or_kill(system, cell, task, req, grace_end)
+    spent = loop.time() - began
+    for child in reversed(cell._children()):
+        waiter = stop_child(system, child, req)
+        if waiter is not None:
+            await waiter
+    flags = cell._flags
+    table = cell._table
+    cell._flags = flags & ~FLAG_STARTED
+    if not (flags & FLAG_STARTED and table.has_on_stop and not req.killed):
+        return
+    if not table.on_stop_async:
+        _run_hook_sync(system, cell, "on_stop")
+        return
+    try:
+        result = _run_in_context(system, cell, cell._actor.on_stop)
+    except Exception:
+        log.exception("%s.on_stop raised", cell.name)
+        return
+    hook = _hook_task(system, cell, result)
+    grace_end = None if req.grace is None else loop.time() + max(req.grace - spent, 0.0)
+    await _wait_or_kill(system, cell, hook, req, grace_end)
+    if extra.task is hook:
+        extra.task = None
+    if hook.done() and not hook.cancelled() and hook.exception() is not None:
+        log.error("%s.on_stop raised", cell.name, exc_info=hook.exception())
+
+
+async def _wait_or_kill(
+    system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any], req: StopRequest, grace_end: float | None
+) -> None:
+    """Waits for `task` until its grace ends; then cancels it, and abandons it if it will not end."""
+    if await _wait(task, _until(system, grace_end, req.cap)):
+        return
+    req.killed = True
+    task.cancel()
+    kill_end = system.loop.time() + system._kill_timeout
+    if not await _wait(task, _until(system, kill_end, req.cap)):
+        abandon(system, cell, task)
+
+
+def _until(system: ActorSystem, end: float | None, cap: float | None) -> float | None:
+    if cap is not None and (end is None or cap < end):
+        end = cap
+    if end is None:
+        return None
+    return end - system.loop.time()
+
+
+async def _wait(task: asyncio.Future[Any], timeout: float | None) -> bool:
+    if task.done():
+        return True
+    if timeout is not None and timeout <= 0:
+        # No time left, but a task that honours cancellation needs a step or two to unwind.
+        for _ in range(3):
+            await asyncio.sleep(0)
+            if task.done():
+                return True
+        return False
+    done, _ = await asyncio.wait((task,), timeout=timeout)
+    return bool(done)
+
+
+def abandon(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
+    """Gives up on a task that ignored cancellation: fence it and report it by name."""
+    extra = cell._extra
+    system._abandoned.append(cell.name)
+    system._abandoned_tasks.add(task)
+    abandoned_tasks.add(task)
+    task.add_done_callback(system._abandoned_tasks.discard)
+    try:
+        task._log_destroy_pending = False  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - non-stdlib Task
+        pass
+    system._busy.pop(task, None)
+    if extra.task is task:
+        token, msg = extra.task_token, extra.task_msg
+        extra.task = extra.task_token = extra.task_msg = None
+        if token is not None:
+            _core._settle(cell, token, error=cell.stopped_error(msg))
+    system.emit(EV_ABANDONED, cell, {"task": task.get_name()})
+    log.error(
+        "%s did not finish after cancellation; abandoned it (its handler swallows "
+        "CancelledError); a late reply will become a dead letter",
+        cell.name,
+    )
+
+
+def stop_child(system: ActorSystem, child: ActorRef, parent_req: StopRequest) -> asyncio.Future[None] | None:
+    """Stops a child because its parent stops or restarts (exit reason ``shutdown``)."""
+    req = StopRequest(
+        "shutdown",
+        system._child_grace(child),
+        parent_req.cap,
+        shutdown=parent_req.shutdown,
+    )
+    return request_stop(system, child, req)
+
+
+def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
+    """The actor has stopped: settle every message and waiter, notify, break cycles."""
+    extra = cell._extra
+    reason = "killed" if req.killed else req.reason
+    flags = cell._flags
+    shutdown = req.shutdown or system._closing
+    cell._phase = PHASE_STOPPED
+    cell._sched = SCHED_IDLE
+    cell._flags = flags | FLAG_SHUTDOWN if shutdown else flags
+    timers.cancel_all(cell)
+    extra.stop_reason = reason
+    extra.stopping = None
+    extra.lifecycle = None
+    start_failed_ = bool(flags & FLAG_START_FAILED)
+    letter_reason = "start_failed" if start_failed_ else ("shutdown" if shutdown else "stopped")
+    requests = [req]
+    for msg, token in cell._take_all():
+        if type(token) is _core.Marker:
+            if token.item[0] == "stop":
+                requests.append(token.item[1])
+            continue
+        _core._drop(cell, msg, token, letter_reason, _undelivered_error(cell, msg, start_failed_))
+    if extra.putters:
+        parked = list(extra.putters)
+        extra.putters.clear()
+        cell._n_putters = 0
+        for msg, token, waiter in parked:
+            if waiter is not None:
+                if waiter.done():
+                    continue
+                waiter.set_result(None)
+            _core._drop(cell, msg, token, letter_reason, _undelivered_error(cell, msg, start_failed_))
+    for item in cell._take_control():
+        if item[0] == "stop":
+            requests.append(item[1])
+    cell._unlink()
+    name = cell._registered_name
+    if name is not None and system._names.get(name) is cell:
+        del system._names[name]
+    for target in list(extra.watching or ()):
+        if target._has_extra and target._extra.watchers:
+            target._extra.watchers.pop(cell, None)
+    extra.watching = None
+    notice = Terminated(cell, reason, req.error)
+    for watcher in list(extra.watchers or ()):
+        if watcher._phase < PHASE_STOPPING:
+            watcher._push_control(("terminated", notice))
+    extra.watchers = None
+    if not flags & FLAG_READY:
+        _settle_ready_waiters(
+            cell,
+            extra.start_error
+            or ActorStartError(f"{cell.name} stopped before it started (reason: {reason})", actor=cell.name),
+        )
+    system.n_stopped += 1
+    system.emit(EV_STOPPED, cell, {"reason": reason})
+    system._child_stopped(cell, reason, req)
+    cell._release()
+    for request in requests:
+        request.resolve()
+
+
+def _undelivered_error(cell: ActorRef, msg: Any, start_failed_: bool) -> BaseException:
+    if start_failed_:
+        error = ActorStartError(
+            f"{cell.name} failed to start; {type(msg).__name__} was not delivered "
+            "(await ref.ready() before sending to learn of it)",
+            actor=cell.name,
+            message=msg,
+        )
+        error.__cause__ = cell._extra.start_error
+        return error
+    return cell.stopped_error(msg)
+
+
+# -- restart -----------------------------------------------------------------------------------
+
+
+def restart(system: ActorSystem, cell: ActorRef, cause: BaseException | None = None) -> None:
+    """Replaces the actor's instance with a fresh one from its factory, keeping the mailbox.
+
+    The old incarnation ends as in a stop (handler grace, children, ``on_stop``); the message
+    that was being handled is not retried; queued messages go to the new incarnation.
+    """
+    if cell._phase >= PHASE_STOPPING:
+        return  # a stop in progress wins
+    extra = cell._extra
+    running = extra.lifecycle
+    if running is not None and not running.done():
+        running.cancel()
+    cell._phase = PHASE_RESTARTING
+    timers.cancel_all(cell)
+    req = StopRequest("restart", system._child_grace(cell), final=False, error=cause)
+    if _terminate_now(system, cell, req):
+        _reincarnate(system, cell, cause)
+        return
+    cell._sched = SCHED_BUSY
+    extra.lifecycle = system._start_lifecycle(_restart_async(system, cell, req, cause))
+
+
+async def _restart_async(
+    system: ActorSystem, cell: ActorRef, req: StopRequest, cause: BaseException | None
+) -> None:
+    await _terminate(system, cell, req)
+    cell._extra.lifecycle = None
+    _reincarnate(system, cell, cause)
+
+
+def _reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None) -> None:
+    try:
+        actor, table = cell._build(cell._factory, cell._args)
+    except (ActorStartError, TypeError) as error:
+        if cell._sched == SCHED_BUSY:
+            cell._sched = SCHED_IDLE
+        start_failed(system, cell, error)
+        return
+    cell._new_incarnation(actor, table)
+    cell._flags &= ~(FLAG_STARTED | FLAG_START_FAILED)
+    system.emit(
+        EV_RESTARTED,
+        cell,
+        {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None},
+    )
+    if cell._sched == SCHED_BUSY:
+        cell._sched = SCHED_IDLE
+    if table.has_on_start:
+        cell._phase = PHASE_STARTING
+        cell._push_control(("start",))
+    else:
+        cell._phase = PHASE_ALIVE
+        cell._flags |= FLAG_STARTED | FLAG_READY
+        system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
+        cell._reschedule()
+
+
+# -- watch -------------------------------------------------------------------------------------
+
+
+def watch(watcher: ActorRef, target: ActorRef) -> None:
+    """``context.watch``: `watcher` will receive ``Terminated(target, reason)``."""
+    if not isinstance(target, _core.ActorRef):
+        raise TypeError(f"watch() takes an ActorRef, got {type(target).__name__}")
+    if watcher._table.find(Terminated) is None:
+        raise UnhandledMessageError(
+            f"{watcher.name} watches {target.name} but has no handler for airsrt.Terminated; "
+            f"add a @handler method taking Terminated to {watcher._table.class_name}",
+            actor=watcher.name,
+        )
+    if target is watcher:
+        raise ValueError(f"{watcher.name} cannot watch itself")
+    watcher_extra = watcher._extra
+    if watcher_extra.watching is None:
+        watcher_extra.watching = {}
+    watcher_extra.watching[target] = None
+    if target._phase == PHASE_STOPPED:
+        reason = target._extra.stop_reason if target._has_extra else "stopped"
+        watcher._push_control(("terminated", Terminated(target, str(reason))))
+        return
+    target_extra = target._extra
+    if target_extra.watchers is None:
+        target_extra.watchers = {}
+    target_extra.watchers[watcher] = None
+
+
+def unwatch(watcher: ActorRef, target: ActorRef) -> None:
+    """``context.unwatch``: no ``Terminated`` for `target` reaches `watcher` afterwards."""
+    if watcher._has_extra and watcher._extra.watching:
+        watcher._extra.watching.pop(target, None)
+    if target._has_extra and target._extra.watchers:
+        target._extra.watchers.pop(watcher, None)
+
+
+def _deliver_terminated_now(system: ActorSystem, cell: ActorRef, notice: Terminated) -> None:
+    watching = cell._extra.watching
+    if watching is None or notice.ref not in watching:
+        return  # unwatched meanwhile, or already stopped when watched (see below)
+    del watching[notice.ref]
+    # Served before the queued user messages, through the normal handler path (sync or async).
+    system.n_sent += 1
+    cell._force_push(notice, None, front=True)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _run_in_context(system: ActorSystem, cell: ActorRef, fn: Any) -> Any:
+    """Calls `fn()` in the actor's contextvars context (already entered if it is running)."""
+    if system._current_actor() is cell:
+        return fn()
+    return cell._ctx.run(fn)
+
+
+def _run_hook_sync(system: ActorSystem, cell: ActorRef, name: str) -> None:
+    try:
+        _run_in_context(system, cell, getattr(cell._actor, name))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        log.exception("%s.%s raised", cell.name, name)
+
+
+def _hook_task(system: ActorSystem, cell: ActorRef, awaitable: Any) -> asyncio.Task[Any]:
+    """Runs an async hook in a Task of its own, in the actor's context, tracked as the cell's
+    in-flight task so a stop can give it its grace period."""
+    coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
+    task = system.loop.create_task(coro, context=cell._ctx)
+    cell._extra.task = task
+    return task
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _task_error(task: asyncio.Task[Any]) -> BaseException | None:
+    if task.cancelled():
+        return asyncio.CancelledError()
+    return task.exception()
+
+
+def fenced_task_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
+    """A handler Task the actor had moved on from (abandoned) ended: its reply is late."""
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is None:
+        system.n_late_replies += 1
+        system.dead_letters._record(task.result(), cell, "late_reply")
+
+
+__all__ = [
+    "StopRequest",
+    "abandon",
+    "begin_stop",
+    "fenced_task_done",
+    "finalize",
+    "request_stop",
+    "restart",
+    "run_control",
+    "start_actor",
+    "stop_self",
+    "unwatch",
+    "watch",
+]

@@ -1,0 +1,239 @@
+"""Monitoring: the event stream, dead letters, and their records.
+
+Events are counted in the compiled core whatever happens; an :class:`Event` object is built only
+when a subscriber (or the ``recent()`` history) listens at that event's severity, so per-message
+events cost nothing while nobody asks for them.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airsrt import _core
+from airsrt.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from airsrt._core import ActorRef
+    from airsrt.system import ActorSystem
+
+__all__ = ["DeadLetter", "DeadLetters", "Event", "EventStream", "Severity", "Subscription"]
+
+log = logging.getLogger("airsrt")
+
+
+class Severity(enum.IntEnum):
+    """How much an event matters; the values match :mod:`logging` levels (TRACE is 5)."""
+
+    TRACE = 5
+    DEBUG = 10
+    INFO = 20
+    WARNING = 30
+    ERROR = 40
+    CRITICAL = 50
+
+
+KIND_NAMES: tuple[str, ...] = tuple(name for name, _ in _core.EVENT_KINDS)
+KIND_SEVERITY: tuple[Severity, ...] = tuple(Severity(sev) for _, sev in _core.EVENT_KINDS)
+KIND_IDS: dict[str, int] = {name: i for i, name in enumerate(KIND_NAMES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened in the actor system.
+
+    Attributes:
+        kind: A dotted name such as ``"actor.restarted"``.
+        severity: The event's :class:`Severity`.
+        timestamp: Wall-clock time (``time.time()``) when it was emitted.
+        actor: Display name of the actor concerned, or ``None``.
+        details: Kind-specific facts (reason, child id, message type, ...).
+    """
+
+    kind: str
+    severity: Severity
+    timestamp: float
+    actor: str | None
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Subscription:
+    """A registration that can be cancelled; ``cancel()`` is idempotent."""
+
+    __slots__ = ("_cancel", "active")
+
+    def __init__(self, cancel: Callable[[], None]) -> None:
+        self._cancel = cancel
+        self.active = True
+
+    def cancel(self) -> None:
+        """Stops the deliveries."""
+        if self.active:
+            self.active = False
+            self._cancel()
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()
+
+
+class EventStream:
+    """``system.events``: subscribe to events, read recent ones, count them.
+
+    Args:
+        system: The owning system.
+        history: How many recent events ``recent()`` keeps.
+        history_severity: The lowest severity kept in the history.
+    """
+
+    def __init__(self, system: ActorSystem, history: int, history_severity: Severity) -> None:
+        if history < 0:
+            raise ConfigurationError(f"event_history must be >= 0, got {history}")
+        self._system = system
+        self._history: deque[Event] = deque(maxlen=history or None)
+        self._history_on = history > 0
+        self._history_severity = Severity(history_severity)
+        self._subscribers: list[tuple[Callable[[Event], Any], Severity]] = []
+        self._update_threshold()
+
+    def subscribe(
+        self,
+        callback_or_ref: Callable[[Event], Any] | ActorRef,
+        *,
+        min_severity: Severity = Severity.INFO,
+    ) -> Subscription:
+        """Delivers every event of at least `min_severity` to a callable or an actor.
+
+        A callable is called synchronously as the event happens (keep it short; an exception in
+        it is logged and ignored). An actor is sent the :class:`Event` with ``tell``; it needs a
+        handler for ``Event``.
+
+        Raises:
+            UnhandledMessageError: The actor has no handler for ``Event``.
+        """
+        severity = Severity(min_severity)
+        if isinstance(callback_or_ref, _core.ActorRef):
+            ref = callback_or_ref
+            if ref._table.find(Event) is None:
+                raise ref.unhandled_type_error(Event)
+
+            def deliver(event: Event) -> None:
+                if ref.is_alive:
+                    ref.tell(event)
+
+            fn: Callable[[Event], Any] = deliver
+        elif callable(callback_or_ref):
+            fn = callback_or_ref
+        else:
+            raise TypeError(
+                f"events.subscribe() takes a callable or an ActorRef, got {type(callback_or_ref).__name__}"
+            )
+        entry = (fn, severity)
+        self._subscribers.append(entry)
+        self._update_threshold()
+
+        def cancel() -> None:
+            try:
+                self._subscribers.remove(entry)
+            except ValueError:
+                pass
+            self._update_threshold()
+
+        return Subscription(cancel)
+
+    def recent(self) -> list[Event]:
+        """The most recent events at or above the history severity, newest last."""
+        return list(self._history)
+
+    def snapshot(self) -> dict[str, int]:
+        """Counts of every event emitted so far: one key per kind name and per severity name."""
+        counts = self._system._event_counts()
+        out: dict[str, int] = {}
+        by_severity = dict.fromkeys((s.name for s in Severity), 0)
+        for kind, severity, n in zip(KIND_NAMES, KIND_SEVERITY, counts):
+            out[kind] = n
+            by_severity[severity.name] += n
+        out.update(by_severity)
+        return out
+
+    def _update_threshold(self) -> None:
+        levels = [sev for _, sev in self._subscribers]
+        if self._history_on:
+            levels.append(self._history_severity)
+        # Nothing listens below this level, so the core only counts those events.
+        self._system.event_threshold = int(min(levels)) if levels else 1000
+
+    def _publish(self, kind: int, cell: ActorRef | None, details: Mapping[str, Any] | None) -> None:
+        severity = KIND_SEVERITY[kind]
+        event = Event(
+            KIND_NAMES[kind],
+            severity,
+            time.time(),
+            cell.name if cell is not None else None,
+            details or {},
+        )
+        if self._history_on and severity >= self._history_severity:
+            self._history.append(event)
+        for fn, min_severity in tuple(self._subscribers):
+            if severity >= min_severity:
+                try:
+                    fn(event)
+                except Exception:
+                    log.exception("event subscriber %r failed on %s", fn, event.kind)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message that could not be delivered or answered.
+
+    Attributes:
+        message: The undelivered message (for ``late_reply``, the reply that came too late).
+        recipient: The actor it was meant for, or ``None``.
+        reason: Why: ``mailbox_full``, ``stopped``, ``shutdown``, ``start_failed``,
+            ``expired``, ``late_reply``, ``no_subscriber``, ...
+    """
+
+    message: Any
+    recipient: ActorRef | None
+    reason: str
+
+
+class DeadLetters:
+    """``system.dead_letters``: how many messages ended as dead letters, and the latest ones."""
+
+    def __init__(self, system: ActorSystem, history: int) -> None:
+        if history < 0:
+            raise ConfigurationError(f"dead_letter_history must be >= 0, got {history}")
+        self._system = system
+        self._recent: deque[DeadLetter] = deque(maxlen=history or None)
+        self._keep = history > 0
+
+    @property
+    def count(self) -> int:
+        """Total dead letters so far (undelivered messages plus late replies)."""
+        return int(self._system.dead_letters + self._system.late_replies)
+
+    def recent(self) -> list[DeadLetter]:
+        """The most recent dead letters, newest last."""
+        return list(self._recent)
+
+    def _record(self, message: Any, recipient: ActorRef | None, reason: str) -> None:
+        letter = DeadLetter(message, recipient, reason)
+        if self._keep:
+            self._recent.append(letter)
+        system = self._system
+        if system.event_threshold <= Severity.INFO:
+            system.emit(
+                KIND_IDS["message.dead_letter"],
+                recipient,
+                {"reason": reason, "message_type": type(message).__name__},
+            )
+        else:
+            system.emit(KIND_IDS["message.dead_letter"], recipient, None)

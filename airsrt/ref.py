@@ -1,0 +1,163 @@
+"""The Python half of :class:`airsrt.ActorRef`: the methods that wait.
+
+``tell`` and ``ask`` are compiled (``_core.ActorRef``); ``send``, ``stop``, ``ready`` and
+``ask_blocking`` are coroutines or blocking calls and live here. So do the waiting senders of a
+full ``BLOCK`` mailbox ("putters"): parked in FIFO order, admitted one by one as the actor frees
+room, so no later message overtakes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from airsrt import _core, lifecycle
+from airsrt._core import FLAG_READY, FLAG_START_FAILED, PHASE_STOPPED
+from airsrt.errors import (
+    ActorStartError,
+    ConfigurationError,
+    DeadlockError,
+    MailboxFullError,
+    SystemNotRunningError,
+)
+
+if TYPE_CHECKING:
+    from airsrt._core import ActorRef
+    from airsrt.system import ActorSystem
+
+__all__ = ["admit", "ask_blocking", "park", "ready", "send", "stop"]
+
+
+async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
+    """``ref.send(msg, timeout)``: tell, but wait for room on a full BLOCK mailbox."""
+    if timeout is not None:
+        _core._check_timeout(timeout, "send")
+    waiter = ref._send_nowait(msg)
+    if waiter is None:
+        return
+    system = ref.system
+    loop = system.loop
+    handle = None
+    if timeout is not None:
+        handle = loop.call_at(loop.time() + timeout, _putter_timed_out, ref, waiter, msg, timeout)
+    try:
+        await waiter
+    except asyncio.CancelledError:
+        if _unpark(ref, waiter):
+            system.n_withdrawn += 1
+        raise
+    finally:
+        if handle is not None:
+            handle.cancel()
+
+
+def _putter_timed_out(ref: ActorRef, waiter: asyncio.Future[None], msg: Any, timeout: float) -> None:
+    if waiter.done() or not _unpark(ref, waiter):
+        return
+    ref.system.n_rejected += 1
+    waiter.set_exception(
+        MailboxFullError(
+            f"{ref.name}'s mailbox stayed full for {timeout:g}s; {type(msg).__name__} was not "
+            "sent (the actor is slow: raise its capacity, wait longer, or shed load)",
+            actor=ref.name,
+            message=msg,
+        )
+    )
+
+
+def _unpark(ref: ActorRef, waiter: asyncio.Future[None]) -> bool:
+    putters = ref._extra.putters if ref._has_extra else None
+    if not putters:
+        return False
+    for entry in putters:
+        if entry[2] is waiter:
+            putters.remove(entry)
+            ref._n_putters -= 1
+            return True
+    return False
+
+
+def park(system: ActorSystem, cell: ActorRef, msg: Any, token: Any) -> asyncio.Future[None] | None:
+    """Queues a sender behind a full BLOCK mailbox. An ask parks its own future (its deadline
+    still runs); a ``send`` gets a waiter that resolves once the message is in the mailbox."""
+    extra = cell._extra
+    if extra.putters is None:
+        extra.putters = deque()
+    waiter = system.loop.create_future() if token is None else None
+    extra.putters.append((msg, token, waiter))
+    cell._n_putters += 1
+    return waiter
+
+
+def admit(system: ActorSystem, cell: ActorRef) -> None:
+    """The actor freed room: move the oldest waiting sender(s) into the mailbox."""
+    putters = cell._extra.putters
+    while putters and cell._has_room():
+        msg, token, waiter = putters.popleft()
+        cell._n_putters -= 1
+        if waiter is not None:
+            if waiter.done():
+                continue
+            waiter.set_result(None)
+        elif not _core._ask_pending(token):
+            continue  # the ask timed out or was withdrawn while it waited: already accounted
+        cell._force_push(msg, token)
+
+
+async def stop(ref: ActorRef, drain: bool = False, timeout: float | None = 5.0) -> None:
+    """``ref.stop()``: stop for good after the current (or, with `drain`, the queued) messages."""
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0
+    ):
+        raise ConfigurationError(
+            f"stop timeout must be seconds >= 0 (0 cancels at once) or None, got {timeout!r}"
+        )
+    system = ref.system
+    if ref._phase == PHASE_STOPPED:
+        return
+    request = lifecycle.StopRequest("normal", timeout, drain=bool(drain), final=True)
+    waiter = lifecycle.request_stop(system, ref, request)
+    if waiter is not None:
+        await asyncio.shield(waiter)
+
+
+async def ready(ref: ActorRef) -> None:
+    """``ref.ready()``: wait for ``on_start``; raise ``ActorStartError`` if it failed."""
+    flags = ref._flags
+    if flags & FLAG_START_FAILED:
+        raise ref._extra.start_error
+    if flags & FLAG_READY:
+        return
+    if ref._phase == PHASE_STOPPED:
+        raise ActorStartError(f"{ref.name} stopped before it started", actor=ref.name)
+    extra = ref._extra
+    if extra.ready_waiters is None:
+        extra.ready_waiters = []
+    waiter = ref.system.loop.create_future()
+    extra.ready_waiters.append(waiter)
+    await waiter
+
+
+def ask_blocking(ref: ActorRef, msg: Any, timeout: Any = _core.DEFAULT) -> Any:
+    """``ref.ask_blocking()``: ask from another thread and block until the answer."""
+    system = ref.system
+    if system._on_thread():
+        raise DeadlockError(
+            f"ask_blocking({type(msg).__name__}) to {ref.name} was called on the event loop's "
+            "own thread, where blocking would stop the loop that must answer it; use "
+            "'await ref.ask(...)' there",
+            actor=ref.name,
+            message=msg,
+        )
+    if not system._running:
+        raise SystemNotRunningError(
+            f"the actor system is not running; {type(msg).__name__} for {ref.name} was not sent",
+            actor=ref.name,
+            message=msg,
+        )
+
+    async def _ask() -> Any:
+        return await ref.ask(msg, timeout)
+
+    return asyncio.run_coroutine_threadsafe(_ask(), system.loop).result()

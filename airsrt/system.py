@@ -1,0 +1,447 @@
+"""The actor system: configuration, the hooks the compiled core calls, shutdown, and ``run``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from airsrt import _core, lifecycle, ref, supervision
+from airsrt._core import PHASE_STOPPED
+from airsrt.errors import (
+    AskTimeoutError,
+    ConfigurationError,
+    ShutdownTimeoutError,
+    SystemNotRunningError,
+)
+from airsrt.mailbox import Mailbox
+from airsrt.monitoring import DeadLetters, EventStream, KIND_IDS, Severity
+
+__all__ = ["ActorSystem", "run"]
+
+log = logging.getLogger("airsrt")
+T = TypeVar("T")
+
+EV_SYSTEM_STARTED = KIND_IDS["system.started"]
+EV_SYSTEM_STOPPED = KIND_IDS["system.stopped"]
+
+# Systems bound to a loop, so airsrt.run() can shut them down on a signal.
+_systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
+
+
+class ActorSystem(_core.Runtime):
+    """A set of actors sharing one event loop, one dispatcher and one guardian.
+
+    Use it as ``async with ActorSystem() as system:`` (started on the running loop, shut down on
+    exit), or call :meth:`start` and ``await`` :meth:`shutdown` yourself.
+
+    Args:
+        name: A label for logs and events.
+        default_mailbox: The :class:`Mailbox` of actors spawned without one (unbounded).
+        throughput: Messages an actor handles per dispatcher visit before others get a turn.
+        ask_timeout: Default ``ask`` timeout in seconds; ``None`` waits forever.
+        guardian: The supervisor of top-level actors (a :class:`supervision.Guardian`, or a
+            strategy once supervision strategies are available); stops failed actors by default.
+        eager_asks: Run a synchronous handler inside ``ask()`` when its actor is idle (the
+            answer is the same as through the mailbox, only sooner).
+        stop_timeout: Grace in seconds for actors stopped by their parent or by shutdown.
+        kill_timeout: Seconds a cancelled handler gets to finish before it is abandoned.
+        event_history: How many events ``events.recent()`` keeps (0: none).
+        event_history_severity: The lowest severity kept in that history.
+        dead_letter_history: How many dead letters ``dead_letters.recent()`` keeps.
+        log_failures: Log handler failures to the ``airsrt`` logger.
+    """
+
+    def __init__(
+        self,
+        name: str = "airsrt",
+        *,
+        default_mailbox: Mailbox | None = None,
+        throughput: int = 64,
+        ask_timeout: float | None = 30.0,
+        guardian: Any = None,
+        eager_asks: bool = True,
+        stop_timeout: float | None = 5.0,
+        kill_timeout: float = 1.0,
+        event_history: int = 1000,
+        event_history_severity: Severity = Severity.INFO,
+        dead_letter_history: int = 1000,
+        log_failures: bool = True,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ConfigurationError(f"system name must be a non-empty str, got {name!r}")
+        if default_mailbox is not None and not isinstance(default_mailbox, Mailbox):
+            raise ConfigurationError(
+                f"default_mailbox must be an airsrt.Mailbox, got {default_mailbox!r}"
+            )
+        if isinstance(throughput, bool) or not isinstance(throughput, int) or throughput < 1:
+            raise ConfigurationError(f"throughput must be an int >= 1, got {throughput!r}")
+        if ask_timeout is not None:
+            _config_seconds("ask_timeout", ask_timeout, allow_zero=False)
+        if stop_timeout is not None:
+            _config_seconds("stop_timeout", stop_timeout, allow_zero=True)
+        _config_seconds("kill_timeout", kill_timeout, allow_zero=True)
+        self.name = name
+        self.throughput = throughput
+        self.eager_asks = bool(eager_asks)
+        self._default_timeout = None if ask_timeout is None else float(ask_timeout)
+        if default_mailbox is not None:
+            self._default_capacity, self._default_bp = default_mailbox._core_config()
+        self._stop_timeout = stop_timeout
+        self._kill_timeout = float(kill_timeout)
+        self._log_failures = bool(log_failures)
+        self.guardian = supervision.Guardian() if guardian is None else guardian
+        self.events = EventStream(self, event_history, event_history_severity)
+        self.dead_letters = DeadLetters(self, dead_letter_history)
+        self._state = "new"
+        self._shutdown_task: asyncio.Task[None] | None = None
+        self._abandoned: list[str] = []
+        self._abandoned_tasks: set[asyncio.Task[Any]] = set()
+        self._lifecycle_tasks: set[asyncio.Task[Any]] = set()
+
+    # -- running -------------------------------------------------------------------------------
+
+    def start(self) -> ActorSystem:
+        """Binds the system to the running event loop (spawn does this on first use)."""
+        if self._state == "running":
+            return self
+        if self._state != "new":
+            raise SystemNotRunningError(
+                f"actor system {self.name!r} has been shut down; create a new ActorSystem"
+            )
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise SystemNotRunningError(
+                f"actor system {self.name!r} needs a running event loop; start it inside async "
+                "code: 'async with ActorSystem() as system:' (or use airsrt.run(main()))"
+            ) from None
+        self._bind(loop)
+        self._state = "running"
+        _systems.add(self)
+        self.emit(EV_SYSTEM_STARTED, None, {"system": self.name})
+        return self
+
+    async def __aenter__(self) -> ActorSystem:
+        return self.start()
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            await self.shutdown()
+            return
+        # Never raise over the body's own exception: report a stuck shutdown instead.
+        try:
+            await self.shutdown()
+        except ShutdownTimeoutError as error:
+            log.error("%s", error)
+
+    @property
+    def is_running(self) -> bool:
+        """True between start and shutdown."""
+        return self._state == "running"
+
+    async def shutdown(self, timeout: float = 10.0) -> None:
+        """Stops every actor and returns by the deadline; idempotent.
+
+        Actors stop children first, top-level actors in reverse start order. Every pending ask
+        fails with ``ActorStoppedError`` and queued tells become dead letters (reason
+        ``shutdown``). Spawning or asking afterwards raises ``SystemNotRunningError``.
+
+        Raises:
+            ShutdownTimeoutError: An actor's handler would not finish even when cancelled; it
+                was abandoned. The error names it.
+        """
+        _config_seconds("shutdown timeout", timeout, allow_zero=True)
+        if self._state == "new":
+            self._state = "stopped"
+            return
+        if self._shutdown_task is None:
+            self._shutdown_task = self.loop.create_task(
+                self._shutdown(timeout), name=f"airsrt shutdown {self.name}"
+            )
+        elif self._shutdown_task.done():
+            return
+        await asyncio.shield(self._shutdown_task)
+
+    async def _shutdown(self, timeout: float) -> None:
+        loop = self.loop
+        self._state = "stopping"
+        self._closing = True
+        deadline = loop.time() + timeout
+        try:
+            for child in reversed(self._root._children()):
+                request = lifecycle.StopRequest(
+                    "shutdown", self._child_grace(child), deadline, shutdown=True
+                )
+                waiter = lifecycle.request_stop(self, child, request)
+                if waiter is not None:
+                    remaining = deadline - loop.time()
+                    try:
+                        await asyncio.wait_for(asyncio.shield(waiter), max(remaining, 0) + 1.0)
+                    except TimeoutError:
+                        log.error("%s did not finish stopping by the shutdown deadline", child.name)
+            await self._await_lifecycles(deadline)
+        finally:
+            self._settle_leftovers()
+            self._unbind()
+            self._state = "stopped"
+            _systems.discard(self)
+            self.emit(EV_SYSTEM_STOPPED, None, {"system": self.name, "abandoned": list(self._abandoned)})
+        if self._abandoned:
+            names = ", ".join(self._abandoned)
+            raise ShutdownTimeoutError(
+                f"actor system {self.name!r} shut down but had to abandon {names}: their handlers "
+                "ignored cancellation (they catch CancelledError or BaseException and keep going)",
+                abandoned=self._abandoned,
+            )
+
+    async def _await_lifecycles(self, deadline: float) -> None:
+        pending = {t for t in self._lifecycle_tasks if not t.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=max(deadline - self.loop.time(), 0) + 1.0)
+        for task in pending:
+            if not task.done():
+                task.cancel()
+
+    def _settle_leftovers(self) -> None:
+        """Fails what nothing else settled (asks to actors that could not be stopped)."""
+        for fut in self._pending_asks():
+            _core._fail_stopped(fut)
+
+    # -- directory -------------------------------------------------------------------------------
+
+    def lookup(self, name: str) -> _core.ActorRef | None:
+        """The live actor registered under `name`, or None."""
+        return self._names.get(name)
+
+    def actors(self) -> list[_core.ActorRef]:
+        """Every live actor, parents before their children, in start order."""
+        out: list[_core.ActorRef] = []
+        if self._state == "new":
+            return out
+        stack = list(reversed(self._root._children()))
+        while stack:
+            cell = stack.pop()
+            if cell._phase != PHASE_STOPPED:
+                out.append(cell)
+            stack.extend(reversed(cell._children()))
+        return out
+
+    def stats(self) -> dict[str, int]:
+        """System counters, including the ledger of message outcomes.
+
+        ``sent == handled + rejected + dead_letters + returned + withdrawn`` holds once nothing
+        is in flight (late replies are counted apart: they are answers, not messages).
+        """
+        return {
+            "actors": self.n_spawned - self.n_stopped,
+            "spawned": self.n_spawned,
+            "stopped": self.n_stopped,
+            "messages": self.n_handled,
+            "restarts": self.n_restarts,
+            "failures": self.n_failures,
+            "sent": self.n_sent,
+            "handled": self.n_handled,
+            "rejected": self.n_rejected,
+            "dead_letters": self.n_dead_letters,
+            "returned": self.n_returned,
+            "withdrawn": self.n_withdrawn,
+            "late_replies": self.n_late_replies,
+        }
+
+    def __repr__(self) -> str:
+        return f"<ActorSystem {self.name!r} {self._state}>"
+
+    # -- hooks called by the compiled core ---------------------------------------------------------
+
+    def _on_not_running(self, what: str) -> None:
+        if self._state == "new":
+            self.start()
+            return
+        raise SystemNotRunningError(
+            f"actor system {self.name!r} is {'shutting down' if self._closing else 'shut down'}; "
+            f"cannot {what} (create a new ActorSystem)"
+        )
+
+    def _on_control(self, cell: _core.ActorRef, item: tuple[Any, ...]) -> None:
+        lifecycle.run_control(self, cell, item)
+
+    def _on_failure(self, cell: _core.ActorRef, exc: BaseException, msg: Any) -> bool:
+        return supervision.handle_failure(self, cell, exc, msg)
+
+    def _on_dead_letter(self, msg: Any, cell: _core.ActorRef | None, reason: str, token: Any) -> None:
+        self.dead_letters._record(msg, cell, reason)
+
+    def _on_late_reply(self, cell: _core.ActorRef, token: Any, reply: Any) -> None:
+        self.n_late_replies += 1
+        self.dead_letters._record(reply, cell, "late_reply")
+
+    def _on_event(self, kind: int, cell: _core.ActorRef | None, details: Any) -> None:
+        self.events._publish(kind, cell, details)
+
+    def _on_putter(self, cell: _core.ActorRef, msg: Any, token: Any) -> asyncio.Future[None] | None:
+        return ref.park(self, cell, msg, token)
+
+    def _on_admit(self, cell: _core.ActorRef) -> None:
+        ref.admit(self, cell)
+
+    def _on_fenced_task(self, cell: _core.ActorRef, task: asyncio.Task[Any]) -> None:
+        lifecycle.fenced_task_done(self, cell, task)
+
+    def _on_expired(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
+        _core._drop(
+            cell,
+            msg,
+            token,
+            "expired",
+            AskTimeoutError(
+                f"{type(msg).__name__} for {cell.name} expired in the mailbox before it was "
+                "handled (its time-to-live passed)",
+                actor=cell.name,
+                message=msg,
+            ),
+        )
+
+    def _settle_evicted(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
+        _core._drop(cell, msg, token, "mailbox_full", cell.mailbox_full_error(msg, True))
+
+    # -- hooks called by the lifecycle and supervision code ----------------------------------------
+
+    def _start_lifecycle(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = self.loop.create_task(coro)
+        self._lifecycle_tasks.add(task)
+        task.add_done_callback(self._lifecycle_done)
+        return task
+
+    def _lifecycle_done(self, task: asyncio.Task[None]) -> None:
+        self._lifecycle_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("airsrt lifecycle step failed", exc_info=task.exception())
+
+    def _supervisor_of(self, cell: _core.ActorRef) -> Any:
+        return self.guardian
+
+    def _start_failed(self, cell: _core.ActorRef, error: BaseException) -> None:
+        self._supervisor_of(cell).start_failed(self, cell, error)
+
+    def _child_stopped(self, cell: _core.ActorRef, reason: str, req: lifecycle.StopRequest) -> None:
+        if self._state == "running" or self._state == "stopping":
+            self._supervisor_of(cell).child_stopped(self, cell, reason, req)
+
+    def _child_grace(self, cell: _core.ActorRef) -> float | None:
+        return self._stop_timeout
+
+
+def _config_seconds(what: str, value: Any, *, allow_zero: bool) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"{what} must be a number of seconds, got {value!r}")
+    if value != value or value in (float("inf"),) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(f"{what} must be finite and {bound} seconds, got {value!r}")
+
+
+def run(
+    main: Coroutine[Any, Any, T],
+    *,
+    debug: bool | None = None,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+    shutdown_timeout: float = 10.0,
+) -> T:
+    """Runs `main` like :func:`asyncio.run`, with signal handling and a teardown that cannot hang.
+
+    The first SIGINT or SIGTERM shuts every actor system on the loop down gracefully and then
+    cancels `main`; ``run`` then raises ``KeyboardInterrupt`` (SIGINT, exit status 130) or
+    ``SystemExit(143)`` (SIGTERM). A second signal exits the process at once with that status.
+    Tasks still running when `main` ends are cancelled and given `shutdown_timeout` seconds;
+    a task that ignores cancellation is left behind rather than waited for.
+
+    Args:
+        main: The coroutine to run.
+        debug: asyncio debug mode (default: from ``PYTHONASYNCIODEBUG``).
+        loop_factory: Makes the event loop, e.g. ``uvloop.new_event_loop``.
+        shutdown_timeout: Seconds for the final shutdown of systems and tasks.
+    """
+    if not asyncio.iscoroutine(main):
+        raise TypeError(f"airsrt.run() needs a coroutine, got {type(main).__name__}")
+    loop = loop_factory() if loop_factory is not None else asyncio.new_event_loop()
+    if debug is not None:
+        loop.set_debug(debug)
+    asyncio.set_event_loop(loop)
+    main_task = loop.create_task(main)
+    received: list[int] = []
+    installed: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        if len(received) > 1:
+            os._exit(128 + signum)
+        loop.create_task(_interrupt(main_task, loop, shutdown_timeout))
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, on_signal, signum)
+                installed.append(signum)
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Unix
+                pass
+    try:
+        try:
+            return loop.run_until_complete(main_task)
+        except asyncio.CancelledError:
+            if received:
+                if received[0] == signal.SIGINT:
+                    raise KeyboardInterrupt from None
+                raise SystemExit(128 + received[0]) from None
+            raise
+    finally:
+        try:
+            _teardown(loop, shutdown_timeout)
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+async def _interrupt(main_task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    await _shutdown_systems(loop, timeout)
+    main_task.cancel()
+
+
+async def _shutdown_systems(loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    for system in [s for s in list(_systems) if s.loop is loop]:
+        try:
+            await system.shutdown(timeout)
+        except ShutdownTimeoutError as error:
+            log.error("%s", error)
+
+
+def _teardown(loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+    loop.run_until_complete(_shutdown_systems(loop, timeout))
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        # Bounded: a task that swallows cancellation is left behind, not waited for.
+        loop.run_until_complete(asyncio.wait(pending, timeout=timeout))
+        for task in pending:
+            if not task.done():
+                task._log_destroy_pending = False  # type: ignore[attr-defined]
+                log.error("task %r ignored cancellation at exit; left behind", task.get_name())
+            elif not task.cancelled() and task.exception() is not None:
+                loop.call_exception_handler(
+                    {"message": "unhandled exception during airsrt.run() teardown",
+                     "exception": task.exception(), "task": task}
+                )
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    try:
+        loop.run_until_complete(
+            asyncio.wait_for(loop.shutdown_default_executor(), timeout)
+        )
+    except (TimeoutError, RuntimeError):  # pragma: no cover - a stuck executor thread
+        log.error("default executor did not shut down within %ss", timeout)

@@ -1,0 +1,50 @@
+"""Build script: compiles airsrt/_core.pyx (the per-message hot path).
+
+Environment toggles:
+    AIRSRT_DEBUG=1     line tracing, -O0 -g, Cython runtime checks on.
+    AIRSRT_ANNOTATE=1  write Cython's annotation HTML next to the sources.
+"""
+
+import os
+import sys
+
+from setuptools import Extension, setup
+
+try:
+    from Cython.Build import cythonize
+except ImportError:  # pragma: no cover - build-requires installs Cython
+    sys.exit("airsrt needs Cython>=3.1 to build its compiled core: pip install 'Cython>=3.1'")
+
+debug = os.environ.get("AIRSRT_DEBUG") == "1"
+annotate = os.environ.get("AIRSRT_ANNOTATE") == "1"
+
+directives = {
+    "language_level": 3,
+    "boundscheck": debug,
+    "wraparound": debug,
+    "initializedcheck": debug,
+    "cdivision": True,
+    "embedsignature": True,
+    "linetrace": debug,
+    "profile": debug,
+}
+macros = [("CYTHON_TRACE", "1"), ("CYTHON_TRACE_NOGIL", "1")] if debug else []
+compile_args = ["-O0", "-g", "-UNDEBUG"] if debug else ["-O2"]
+
+extensions = [
+    Extension(
+        "airsrt._core",
+        ["airsrt/_core.pyx"],
+        define_macros=macros,
+        extra_compile_args=compile_args,
+    )
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=directives,
+        annotate=annotate,
+        force=debug or annotate,
+    ),
+)
