@@ -49,6 +49,8 @@ cdef class AskFuture:
 
     def add_done_callback(self, fn, *, context=None):
         """Calls ``fn(self)`` through the loop once the ask is done (at once if it is)."""
+        if self.rt is None:
+            raise _not_an_ask()
         if self.fstate != F_PENDING:
             self.rt.loop.call_soon(fn, self, context=context)
         elif self._cb0 is None:
@@ -79,6 +81,8 @@ cdef class AskFuture:
         """
         if self.fstate != F_PENDING:
             return False
+        if self.rt is None:
+            raise _not_an_ask()
         self.fstate = F_CANCELLED
         self._cancel_message = msg
         if not self.booked:
@@ -91,6 +95,8 @@ cdef class AskFuture:
 
     def get_loop(self):
         """The event loop the ask belongs to."""
+        if self.rt is None:
+            raise _not_an_ask()
         return self.rt.loop
 
     def __await__(self):
@@ -169,7 +175,11 @@ cdef class AskFuture:
         return 0
 
 
-def _fail_stopped(AskFuture fut):
+cdef object _not_an_ask():
+    return TypeError("this AskFuture was not created by ActorRef.ask() and cannot be used")
+
+
+def _fail_stopped(AskFuture fut not None):
     """Fails a pending ask because its target stopped (shutdown's last sweep)."""
     if fut.fstate != F_PENDING:
         return False

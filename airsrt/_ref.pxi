@@ -84,7 +84,7 @@ def _install(ref_ops, context_class, table_builder):
     _table_builder = table_builder
 
 
-def _register_table(type cls, HandlerTable table):
+def _register_table(type cls not None, HandlerTable table not None):
     _tables[cls] = table
 
 
@@ -192,6 +192,8 @@ cdef class ActorRef:
         cdef Runtime rt = self.rt
         cdef Slot evicted
         cdef int status
+        if rt is None:
+            raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
             return self.tell_foreign(msg)
         rt.n_sent += 1
@@ -235,6 +237,8 @@ cdef class ActorRef:
         cdef Slot evicted
         cdef int status
         cdef double seconds = -1.0
+        if rt is None:
+            raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
             raise WrongThreadError(
                 f"ask() to {self.display_name()} was called from a thread that is not the actor "
@@ -305,6 +309,8 @@ cdef class ActorRef:
         cdef Runtime rt = self.rt
         cdef Slot evicted
         cdef int status
+        if rt is None:
+            raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
             raise WrongThreadError(
                 f"send() to {self.display_name()} must run on the actor system's event loop "
@@ -333,6 +339,8 @@ cdef class ActorRef:
         cdef Runtime rt = self.rt
         cdef Slot evicted
         cdef int status
+        if rt is None:
+            raise _not_a_ref()
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             return self.undeliverable(msg, token)
@@ -654,6 +662,17 @@ cdef class ActorRef:
         if self.ring.count > self.max_mailbox:
             self.max_mailbox = self.ring.count
 
+    def _queued(self):
+        """User messages waiting (ring and parked senders), not counting control markers."""
+        cdef unsigned int i
+        cdef Py_ssize_t n = self.n_putters
+        cdef PyObject* token
+        for i in range(self.ring.count):
+            token = self.ring.slots[(self.ring.head + i) & (self.ring.size - 1)].token
+            if token == NULL or type(<object>token) is not Marker:
+                n += 1
+        return n
+
     def _has_room(self):
         """True if a bounded mailbox could take one more message now."""
         return self.capacity < 0 or self.ring.count < <unsigned int>self.capacity
@@ -663,7 +682,7 @@ cdef class ActorRef:
         if self.sched == S_IDLE and self.has_work():
             self.rt.schedule(self)
 
-    def _link(self, ActorRef parent):
+    def _link(self, ActorRef parent not None):
         """Appends this cell to `parent`'s children (start order)."""
         cdef CellExtra pe = parent.get_extra()
         self.parent = parent
@@ -782,7 +801,7 @@ cdef class ActorRef:
         return self.table
 
     @_table.setter
-    def _table(self, HandlerTable value):
+    def _table(self, HandlerTable value not None):
         self.table = value
 
     @property
@@ -852,7 +871,7 @@ cdef class ActorRef:
     def _flags(self, int value):
         self.flags = value
 
-    def _new_incarnation(self, actor, HandlerTable table):
+    def _new_incarnation(self, actor, HandlerTable table not None):
         """Installs a freshly built instance after a restart."""
         self.actor = actor
         self.table = table
@@ -915,6 +934,10 @@ cdef class ActorRef:
         )
 
 
+cdef object _not_a_ref():
+    return TypeError("this ActorRef was not created by ActorSystem.spawn() and cannot be used")
+
+
 # The message slot of a Marker: never handled, so any object will do.
 cdef object _MARKER_MSG = object()
 
@@ -967,12 +990,12 @@ cdef object drop_message(ActorRef cell, object msg, object token, str reason, ob
     return None
 
 
-def _drop(ActorRef cell, msg, token, str reason, error):
+def _drop(ActorRef cell not None, msg, token, str reason, error):
     """Python access to drop_message (stop, shutdown, expired and evicted messages)."""
     return drop_message(cell, msg, token, reason, error)
 
 
-def _settle(ActorRef cell, token, result=None, error=None):
+def _settle(ActorRef cell not None, token, result=None, error=None):
     """Python access to the ask-settling helpers (late replies become dead letters)."""
     if error is not None:
         settle_error(cell, token, error)
@@ -980,7 +1003,7 @@ def _settle(ActorRef cell, token, result=None, error=None):
         settle_result(cell, token, result)
 
 
-def _book_handled(AskFuture fut):
+def _book_handled(AskFuture fut not None):
     """Marks an ask's handler as started (its outcome is 'handled')."""
     fut.started = True
     fut.booked = True

@@ -144,9 +144,12 @@ cdef class Runtime:
             ActorStartError: The factory raised (the cause is attached).
             SystemNotRunningError: The system has shut down, or no loop is running.
         """
+        if not self._running:
+            self._on_not_running("spawn")   # starts a new system on the running loop
         return self.spawn_cell(self._root, factory, args, name, mailbox, ActorRef)
 
-    def _spawn(self, ActorRef parent, factory, tuple args, name, mailbox, type cls=ActorRef):
+    def _spawn(self, ActorRef parent not None, factory, tuple args, name, mailbox,
+               type cls not None=ActorRef):
         """Spawns under `parent` with cell class `cls` (context.spawn, supervisors)."""
         return self.spawn_cell(parent, factory, args, name, mailbox, cls)
 
@@ -156,6 +159,8 @@ cdef class Runtime:
         cdef HandlerTable table
         if not self._running:
             self._on_not_running("spawn")
+        if parent is None:
+            raise SystemNotRunningError("the actor system has not been started")
         if PyThread_get_thread_ident() != self.thread_id:
             raise WrongThreadError(
                 "spawn() must be called on the actor system's event loop thread "

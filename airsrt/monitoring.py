@@ -218,7 +218,7 @@ class DeadLetters:
     @property
     def count(self) -> int:
         """Total dead letters so far (undelivered messages plus late replies)."""
-        return int(self._system.dead_letters + self._system.late_replies)
+        return int(self._system.n_dead_letters + self._system.n_late_replies)
 
     def recent(self) -> list[DeadLetter]:
         """The most recent dead letters, newest last."""

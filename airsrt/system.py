@@ -264,7 +264,7 @@ class ActorSystem(_core.Runtime):
             self.start()
             return
         raise SystemNotRunningError(
-            f"actor system {self.name!r} is {'shutting down' if self._closing else 'shut down'}; "
+            f"actor system {self.name!r} is {'shutting down' if self._state == 'stopping' else 'shut down'}; "
             f"cannot {what} (create a new ActorSystem)"
         )
 
@@ -374,7 +374,7 @@ def run(
     asyncio.set_event_loop(loop)
     main_task = loop.create_task(main)
     received: list[int] = []
-    installed: list[int] = []
+    installed: list[tuple[int, Any]] = []
 
     def on_signal(signum: int) -> None:
         received.append(signum)
@@ -385,8 +385,9 @@ def run(
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             try:
+                previous = signal.getsignal(signum)
                 loop.add_signal_handler(signum, on_signal, signum)
-                installed.append(signum)
+                installed.append((signum, previous))
             except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Unix
                 pass
     try:
@@ -402,8 +403,9 @@ def run(
         try:
             _teardown(loop, shutdown_timeout)
         finally:
-            for signum in installed:
+            for signum, previous in installed:
                 loop.remove_signal_handler(signum)
+                signal.signal(signum, previous)
             asyncio.set_event_loop(None)
             loop.close()
 

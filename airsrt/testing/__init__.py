@@ -28,29 +28,35 @@ class LedgerError(AssertionError):
 
 
 def check_ledger(system: ActorSystem) -> dict[str, int]:
-    """Asserts that every message sent through `system` reached exactly one recorded outcome.
+    """Asserts that every message sent through `system` is accounted for.
 
-    Returns the system's stats. Call it once nothing is in flight (e.g. after shutdown).
+    Each message is queued or has reached exactly one outcome:
+    ``sent == handled + rejected + dead_letters + returned + withdrawn + queued``. After a
+    shutdown nothing is queued, and no ask may still be pending. Returns the system's stats
+    with the ``queued`` count added.
 
     Raises:
-        LedgerError: ``sent != handled + rejected + dead_letters + returned + withdrawn``, or an
-            ask is still pending.
+        LedgerError: An ask is still pending after shutdown, or the identity does not hold.
     """
     stats = system.stats()
+    pending = [f for f in system._pending_asks() if not f.done()]
+    if pending and not system.is_running:
+        raise LedgerError(
+            f"{len(pending)} asks of {system.name!r} are still pending after shutdown: {pending[:5]}"
+        )
+    queued = sum(ref._queued() for ref in system.actors())
+    stats["queued"] = queued
     accounted = (
         stats["handled"] + stats["rejected"] + stats["dead_letters"] + stats["returned"]
-        + stats["withdrawn"]
+        + stats["withdrawn"] + queued
     )
     if stats["sent"] != accounted:
         raise LedgerError(
             f"ledger of {system.name!r} does not balance: sent={stats['sent']} but handled "
             f"{stats['handled']} + rejected {stats['rejected']} + dead_letters "
             f"{stats['dead_letters']} + returned {stats['returned']} + withdrawn "
-            f"{stats['withdrawn']} = {accounted}"
+            f"{stats['withdrawn']} + queued {queued} = {accounted}"
         )
-    pending = [f for f in system._pending_asks() if not f.done()]
-    if pending:
-        raise LedgerError(f"{len(pending)} asks of {system.name!r} are still pending: {pending[:5]}")
     return stats
 
 

@@ -1,0 +1,34 @@
+"""Every example in examples/ runs and prints what it says it prints."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+EXPECTED = {
+    "quickstart.py": "15",
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_example_runs(name):
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    if name in EXPECTED:
+        assert done.stdout.strip().splitlines()[-1] == EXPECTED[name]
+
+
+def test_readme_quick_start_is_the_example():
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    block = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    example = (EXAMPLES / "quickstart.py").read_text()
+    body = [line.strip() for line in block.splitlines() if line.strip()]
+    for line in body:
+        if line.startswith("airsrt.run(") or line.startswith('"""'):
+            continue
+        assert line.split("#")[0].strip() in example, f"README line not in the example: {line}"
