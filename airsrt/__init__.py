@@ -35,7 +35,9 @@ except ImportError as exc:  # pragma: no cover - exercised by a packaging test
     ) from exc
 
 from airsrt import ref as _ref_ops
+from airsrt import supervisor as _supervisor_ops
 from airsrt.actor import Actor, Context, ErrorAction, handler, table_for as _table_for
+from airsrt.health import Health, HealthCheck, HealthCheckError
 from airsrt.errors import (
     ActorStartError,
     ActorStoppedError,
@@ -56,14 +58,17 @@ from airsrt.errors import (
 from airsrt.mailbox import Backpressure, Mailbox
 from airsrt.messages import Message, Terminated
 from airsrt.monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
+from airsrt.strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
 from airsrt.supervision import Guardian
+from airsrt.supervisor import ChildInfo, ChildSpec, RestartLimitError, supervisor
 from airsrt.system import ActorSystem, run
 from airsrt.timers import Timer
 
-_core._install(_ref_ops, Context, _table_for)
+_core._install(_ref_ops, _supervisor_ops, Context, _table_for)
 
 ActorRef = _core.ActorRef
 AskFuture = _core.AskFuture
+SupervisorRef = _core.SupervisorRef
 
 __version__ = "0.1.0"
 
@@ -76,8 +81,11 @@ __all__ = [
     "AirsrtError",
     "AskFuture",
     "AskTimeoutError",
+    "Backoff",
     "Backpressure",
+    "ChildInfo",
     "ChildNotFoundError",
+    "ChildSpec",
     "ConfigurationError",
     "Context",
     "DeadLetter",
@@ -88,14 +96,24 @@ __all__ = [
     "EventStream",
     "Guardian",
     "HandlerError",
+    "Health",
+    "HealthCheck",
+    "HealthCheckError",
     "Mailbox",
     "MailboxFullError",
     "Message",
     "NameTakenError",
     "NoSubscriberError",
+    "OneForAll",
+    "OneForOne",
+    "RestForOne",
+    "RestartLimitError",
+    "RestartPolicy",
     "Severity",
     "ShutdownTimeoutError",
+    "Strategy",
     "Subscription",
+    "SupervisorRef",
     "SystemNotRunningError",
     "Terminated",
     "Timer",
@@ -103,4 +121,5 @@ __all__ = [
     "WrongThreadError",
     "handler",
     "run",
+    "supervisor",
 ]

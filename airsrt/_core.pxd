@@ -133,6 +133,10 @@ cdef class ActorRef:
     cdef str display_name(self)
 
 
+cdef class SupervisorRef(ActorRef):
+    pass
+
+
 cdef class Runtime:
     cdef readonly object loop
     cdef object sys_ctx

@@ -64,8 +64,10 @@ FLAG_READY = CF_READY
 # the factory is (the class itself or any callable returning an instance).
 cdef ActorRef _spawning = None
 
-# Python-side halves of ActorRef's awaitable methods (airsrt/ref.py), installed at import.
+# Python-side halves of ActorRef's awaitable methods (airsrt/ref.py) and of SupervisorRef's
+# (airsrt/supervisor.py), installed at import.
 cdef object _ref_ops = None
+cdef object _supervisor_ops = None
 
 # The Context class (airsrt/actor.py), installed at import.
 cdef object _context_class = None
@@ -76,10 +78,11 @@ cdef dict _tables = {}
 cdef object _table_builder = None
 
 
-def _install(ref_ops, context_class, table_builder):
+def _install(ref_ops, supervisor_ops, context_class, table_builder):
     """Connects the compiled core to its Python halves (called once by ``airsrt/__init__``)."""
-    global _ref_ops, _context_class, _table_builder
+    global _ref_ops, _supervisor_ops, _context_class, _table_builder
     _ref_ops = ref_ops
+    _supervisor_ops = supervisor_ops
     _context_class = context_class
     _table_builder = table_builder
 
@@ -754,14 +757,16 @@ cdef class ActorRef:
         if exc is None:
             if token is not None:
                 settle_result(self, token, task.result())
-        elif self.phase >= P_STOPPING and isinstance(exc, _CancelledError):
-            # Cancelled by the stop protocol: the asker learns the actor stopped.
+        elif self.phase >= P_RESTARTING and isinstance(exc, _CancelledError):
+            # Cancelled by the stop protocol (of a stop or a restart): the asker learns that
+            # the incarnation it asked stopped.
             if token is not None:
                 settle_error(self, token, self.stopped_error(msg))
         else:
             if token is not None:
                 settle_error(self, token, wrap_for_asker(self, exc, msg))
-            if self.phase < P_STOPPING:
+            # A failure while the actor is already restarting or stopping changes nothing.
+            if self.phase == P_ALIVE:
                 self.failed += 1
                 rt.n_failures += 1
                 self.push_control(("failed", exc, msg))
@@ -908,7 +913,7 @@ cdef class ActorRef:
         )
 
     def stopped_error(self, msg):
-        reason = "stopped"
+        reason = "restarting" if self.phase == P_RESTARTING else "stopped"
         if self.extra is not None:
             if self.extra.stopping is not None:  # stopping now: the request knows why
                 reason = "killed" if self.extra.stopping.killed else self.extra.stopping.reason
@@ -932,6 +937,45 @@ cdef class ActorRef:
             "use await ref.send() to wait for room, a larger capacity, or another backpressure",
             actor=self.display_name(), message=msg,
         )
+
+
+cdef class SupervisorRef(ActorRef):
+    """The ref of a supervisor: an :class:`ActorRef` that also manages its children.
+
+    Refs from :meth:`child` stay valid across that child's restarts by this supervisor; when a
+    supervisor above rebuilds this whole subtree, look them up again.
+    """
+
+    def child(self, child_id):
+        """The current ref of child `child_id` (a SupervisorRef for a nested supervisor).
+
+        Raises:
+            ChildNotFoundError: No child has that id.
+        """
+        return _supervisor_ops.child(self, child_id)
+
+    def start_child(self, spec):
+        """Adds and starts a child from a ChildSpec (a coroutine returning its ref)."""
+        return _supervisor_ops.start_child(self, spec)
+
+    def terminate_child(self, child_id):
+        """Stops a child for good, keeping its spec (a coroutine)."""
+        return _supervisor_ops.terminate_child(self, child_id)
+
+    def restart_child(self, child_id):
+        """Starts a terminated child again from its spec (a coroutine returning its ref)."""
+        return _supervisor_ops.restart_child(self, child_id)
+
+    def delete_child(self, child_id):
+        """Forgets the spec of a child that is not running (a coroutine)."""
+        return _supervisor_ops.delete_child(self, child_id)
+
+    def which_children(self):
+        """The children in start order, as ChildInfo records (a coroutine)."""
+        return _supervisor_ops.which_children(self)
+
+    def __repr__(self):
+        return f"<SupervisorRef {self.display_name()} {self.state_name()}>"
 
 
 cdef object _not_a_ref():

@@ -369,6 +369,8 @@ cdef class Runtime:
                 else:
                     if token is not None:
                         settle_result(cell, token, result)
+                    if cell.sched != S_RUNNING:
+                        break       # the handler made the actor busy (lifecycle.run_busy)
         finally:
             self.current = previous
             cell.flags &= ~CF_ON_STACK
@@ -515,9 +517,15 @@ cdef class Runtime:
         return _severity[kind] >= self.event_threshold
 
     def emit(self, int kind, cell, details=None):
-        """Counts an event and builds it for subscribers listening at its severity."""
+        """Counts an event and builds it for subscribers listening at its severity.
+
+        `details` is a dict, or a zero-argument callable returning one, called only when the
+        event is built (so costly details cost nothing while nobody listens).
+        """
         self.event_counts[kind] += 1
         if _severity[kind] >= self.event_threshold:
+            if details is not None and type(details) is not dict:
+                details = details()
             self._on_event(kind, cell, details)
 
     def _event_counts(self):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
 from airsrt import _core, lifecycle
 from airsrt.errors import ConfigurationError
+from airsrt.health import Health
 from airsrt.timers import schedule
 
 if TYPE_CHECKING:
@@ -149,6 +150,12 @@ class Actor(_core.ActorBase):
         """Decides what a handler's exception means (synchronous). Defaults to ``error_action``;
         if this method raises, that counts as ``ESCALATE``."""
         return self.error_action
+
+    def health_check(self) -> Health:
+        """Reports the actor's health when its supervisor checks it (``ChildSpec(health=...)``);
+        synchronous, runs between messages. The default says HEALTHY; a check that cannot run
+        because a handler is stuck fails anyway."""
+        return Health.HEALTHY
 
     def __repr__(self) -> str:
         cell = self._airsrt_cell_repr()
@@ -324,10 +331,14 @@ class Context:
         """Spawns a child: it is stopped (children first) when this actor stops or restarts."""
         return self._cell.system._spawn(self._cell, factory, args, name, mailbox)
 
-    def stop(self) -> None:
+    def stop(self, reason: str = "normal") -> None:
         """Stops this actor after the current message (synchronous; queued messages become
-        dead letters)."""
-        lifecycle.stop_self(self._cell)
+        dead letters). It is the actor's own exit: a supervisor restarts a permanent child.
+
+        Args:
+            reason: ``"normal"`` or ``"shutdown"`` (both normal exits for restart policies).
+        """
+        lifecycle.stop_self(self._cell, reason)
 
     def watch(self, ref: ActorRef) -> None:
         """Receive :class:`airsrt.Terminated` when `ref` stops for good (at once if it already

@@ -20,6 +20,7 @@ import functools
 import inspect
 import logging
 import weakref
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core, timers
@@ -68,7 +69,9 @@ class StopRequest:
         cap: An absolute loop time no wait may pass (a system shutdown's deadline), or None.
         drain: Handle the queued messages first.
         shutdown: Part of a system shutdown (dead letters get reason ``shutdown``).
-        final: A stop for good (a supervisor does not restart it).
+        final: Decided from outside (``ref.stop()``, a parent, a supervisor, shutdown): the
+            actor stops for good. False for the actor's own exit, which its supervisor's
+            restart policy may turn into a restart.
         error: The exception behind the stop, if any.
     """
 
@@ -189,7 +192,7 @@ def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> Non
     cell._extra.start_error = error
     if system._log_failures:
         log.error("%s failed to start", cell.name, exc_info=(type(exc), exc, exc.__traceback__))
-    system.emit(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
+    system.emit(EV_FAILED, cell, lambda: {"during": "start", "error": repr(exc)})
     _settle_ready_waiters(cell, error)
     system._start_failed(cell, error)
 
@@ -233,10 +236,16 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
     return begin_stop(system, cell, req)
 
 
-def stop_self(cell: ActorRef) -> None:
-    """``context.stop()``: stop after the current message."""
+def stop_self(cell: ActorRef, reason: str = "normal") -> None:
+    """``context.stop()``: stop after the current message.
+
+    It is the actor's own exit, so its supervisor applies the restart policy: a permanent
+    child is restarted, a transient or temporary one stops for good.
+    """
+    if reason not in ("normal", "shutdown"):
+        raise ValueError(f"stop reason must be 'normal' or 'shutdown', got {reason!r}")
     system = cell.system
-    request_stop(system, cell, StopRequest("normal", system._stop_timeout))
+    request_stop(system, cell, StopRequest(reason, system._child_grace(cell), final=False))
 
 
 def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
@@ -251,12 +260,13 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         if req.future is not None and req.future is not current.future:
             current.waiter(system.loop).add_done_callback(lambda _: req.resolve())
         return current.waiter(system.loop)
+    if not req.final and system._child_exiting(cell, req):
+        req.resolve()  # its supervisor restarts it instead (a permanent child's normal exit)
+        return None
     extra.stopping = req
     cell._phase = PHASE_STOPPING
     timers.cancel_all(cell)
-    running = extra.lifecycle
-    if running is not None and not running.done():
-        running.cancel()  # a restart in progress gives way to the stop
+    # A restart in progress is not cancelled: its remaining steps see the stop and skip.
     if _terminate_now(system, cell, req):
         finalize(system, cell, req)
         return None
@@ -273,6 +283,8 @@ async def _stop_async(system: ActorSystem, cell: ActorRef, req: StopRequest) -> 
 def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
     """Ends the current incarnation without waiting; False if something must be awaited
     (what was done stays done; :func:`_terminate` finishes the rest)."""
+    if req.grace == 0:
+        req.killed = True
     task = cell._extra.task
     if task is not None and not task.done():
         return False
@@ -298,6 +310,8 @@ async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> N
     extra = cell._extra
     began = loop.time()
     task = extra.task
+    if req.grace == 0:
+        req.killed = True  # shutdown=0: kill at once, no on_stop (OTP's brutal_kill)
     if task is not None and not task.done():
         grace_end = None if req.grace is None else began + req.grace
         await _wait_or_kill(system, cell, task, req, grace_end)
@@ -332,7 +346,7 @@ async def _wait_or_kill(
     system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any], req: StopRequest, grace_end: float | None
 ) -> None:
     """Waits for `task` until its grace ends; then cancels it, and abandons it if it will not end."""
-    if await _wait(task, _until(system, grace_end, req.cap)):
+    if not req.killed and await _wait(task, _until(system, grace_end, req.cap)):
         return
     req.killed = True
     task.cancel()
@@ -365,6 +379,8 @@ async def _wait(task: asyncio.Future[Any], timeout: float | None) -> bool:
 
 def abandon(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
     """Gives up on a task that ignored cancellation: fence it and report it by name."""
+    if task in system._abandoned_tasks:
+        return  # two waiters (a stop and a restart) gave up on the same task
     extra = cell._extra
     system._abandoned.append(cell.name)
     system._abandoned_tasks.add(task)
@@ -434,6 +450,7 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     for item in cell._take_control():
         if item[0] == "stop":
             requests.append(item[1])
+    system._child_stopped(cell, reason, req)  # while it is still linked to its parent
     cell._unlink()
     name = cell._registered_name
     if name is not None and system._names.get(name) is cell:
@@ -455,7 +472,6 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
         )
     system.n_stopped += 1
     system.emit(EV_STOPPED, cell, {"reason": reason})
-    system._child_stopped(cell, reason, req)
     cell._release()
     for request in requests:
         request.resolve()
@@ -477,53 +493,92 @@ def _undelivered_error(cell: ActorRef, msg: Any, start_failed_: bool) -> BaseExc
 # -- restart -----------------------------------------------------------------------------------
 
 
+def suspend(system: ActorSystem, cell: ActorRef) -> bool:
+    """Holds an actor between a failure and its supervisor's decision: no user message runs,
+    its timers are cancelled, its mailbox is kept. False if it is already stopping."""
+    if cell._phase >= PHASE_STOPPING:
+        return False
+    cell._phase = PHASE_RESTARTING
+    timers.cancel_all(cell)
+    return True
+
+
 def restart(system: ActorSystem, cell: ActorRef, cause: BaseException | None = None) -> None:
     """Replaces the actor's instance with a fresh one from its factory, keeping the mailbox.
 
     The old incarnation ends as in a stop (handler grace, children, ``on_stop``); the message
     that was being handled is not retried; queued messages go to the new incarnation.
     """
-    if cell._phase >= PHASE_STOPPING:
-        return  # a stop in progress wins
-    extra = cell._extra
-    running = extra.lifecycle
-    if running is not None and not running.done():
-        running.cancel()
-    cell._phase = PHASE_RESTARTING
-    timers.cancel_all(cell)
-    req = StopRequest("restart", system._child_grace(cell), final=False, error=cause)
-    if _terminate_now(system, cell, req):
-        _reincarnate(system, cell, cause)
-        return
-    cell._sched = SCHED_BUSY
-    extra.lifecycle = system._start_lifecycle(_restart_async(system, cell, req, cause))
+    pending = restart_group(system, [cell], cause)
+    if pending is not None:
+        system._start_lifecycle(pending)
 
 
-async def _restart_async(
-    system: ActorSystem, cell: ActorRef, req: StopRequest, cause: BaseException | None
+def restart_group(
+    system: ActorSystem, cells: list[ActorRef], cause: BaseException | None
+) -> Coroutine[Any, Any, None] | None:
+    """Restarts `cells` (given in start order) as one group, the OTP way: every old incarnation
+    ends, in reverse start order, then every new one starts, in start order.
+
+    Returns None when it all happened now, else a coroutine the caller must run to finish it
+    (as a lifecycle task, or as its own busy operation if the caller is a supervisor).
+    """
+    if len(cells) == 1:
+        # One actor (every one-for-one restart): the same steps, in a straight line.
+        cell = cells[0]
+        if not suspend(system, cell):
+            return None
+        req = StopRequest("restart", system._child_grace(cell), error=cause)
+        if not _terminate_now(system, cell, req):
+            return _restart_group_async(system, [cell], {cell: req}, cause)
+        reincarnate(system, cell, cause)
+        return None
+    group = [cell for cell in cells if suspend(system, cell)]
+    requests = {cell: StopRequest("restart", system._child_grace(cell), error=cause) for cell in group}
+    for cell in reversed(group):
+        if not _terminate_now(system, cell, requests[cell]):
+            return _restart_group_async(system, group, requests, cause)
+    if any(cell._table.on_start_async for cell in group[:-1]):
+        # A later sibling must not start before an earlier one's async on_start finished.
+        return _restart_group_async(system, group, requests, cause)
+    for cell in group:
+        reincarnate(system, cell, cause)
+    return None
+
+
+async def _restart_group_async(
+    system: ActorSystem,
+    group: list[ActorRef],
+    requests: dict[ActorRef, StopRequest],
+    cause: BaseException | None,
 ) -> None:
-    await _terminate(system, cell, req)
-    cell._extra.lifecycle = None
-    _reincarnate(system, cell, cause)
+    for cell in reversed(group):
+        if not _terminate_now(system, cell, requests[cell]):
+            await _terminate(system, cell, requests[cell])
+    for cell in group:
+        if reincarnate(system, cell, cause) and cell._phase == PHASE_STARTING:
+            await current_start(system, cell)
 
 
-def _reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None) -> None:
+def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None) -> bool:
+    """Builds the next instance of a suspended actor and starts it; False if that could not
+    happen (the actor is being stopped, or its factory raised: a start failure)."""
+    if cell._phase != PHASE_RESTARTING:
+        return False  # a stop overtook the restart
+    if cell._sched == SCHED_BUSY:
+        cell._sched = SCHED_IDLE  # the old incarnation's task has ended (or was abandoned)
     try:
         actor, table = cell._build(cell._factory, cell._args)
     except (ActorStartError, TypeError) as error:
-        if cell._sched == SCHED_BUSY:
-            cell._sched = SCHED_IDLE
         start_failed(system, cell, error)
-        return
+        return False
     cell._new_incarnation(actor, table)
     cell._flags &= ~(FLAG_STARTED | FLAG_START_FAILED)
     system.emit(
         EV_RESTARTED,
         cell,
-        {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None},
+        lambda: {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None},
     )
-    if cell._sched == SCHED_BUSY:
-        cell._sched = SCHED_IDLE
     if table.has_on_start:
         cell._phase = PHASE_STARTING
         cell._push_control(("start",))
@@ -532,6 +587,59 @@ def _reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | Non
         cell._flags |= FLAG_STARTED | FLAG_READY
         system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
         cell._reschedule()
+    return True
+
+
+async def current_start(system: ActorSystem, cell: ActorRef) -> None:
+    """Waits until the current incarnation has started or failed to (never raises)."""
+    if cell._phase != PHASE_STARTING:
+        return
+    extra = cell._extra
+    if extra.ready_waiters is None:
+        extra.ready_waiters = []
+    waiter = system.loop.create_future()
+    extra.ready_waiters.append(waiter)
+    try:
+        await waiter
+    except ActorStartError:
+        pass  # the supervisor hears of it through start_failed
+
+
+def notify(system: ActorSystem, cell: ActorRef, notice: Any) -> None:
+    """Delivers a runtime notice (Terminated, a supervisor's child report) ahead of the user
+    messages already queued, past any capacity limit, through the normal handler path."""
+    if cell._phase >= PHASE_STOPPING:
+        return
+    system.n_sent += 1
+    cell._force_push(notice, None, front=True)
+    cell._reschedule()
+
+
+def run_busy(system: ActorSystem, cell: ActorRef, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+    """Makes the running actor busy with `coro` (as if its handler were async): it takes no
+    other message until `coro` ends, a stop gives it the grace period, and an exception in it
+    is a failure of the actor. Call it from the actor's own synchronous handler."""
+    task = system.loop.create_task(coro, context=cell._ctx)
+    extra = cell._extra
+    extra.task = task
+    extra.task_token = extra.task_msg = None
+    cell._sched = SCHED_BUSY
+    task.add_done_callback(functools.partial(_busy_done, system, cell))
+    return task
+
+
+def _busy_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
+    extra = cell._extra
+    if extra.task is not task:
+        return  # abandoned by a stop
+    extra.task = None
+    if cell._phase != PHASE_ALIVE:
+        return  # a stop or restart owns the cell now
+    exc = _task_error(task)
+    cell._sched = SCHED_IDLE
+    if exc is not None:
+        cell._push_control(("failed", exc, None))
+    cell._reschedule()
 
 
 # -- watch -------------------------------------------------------------------------------------
@@ -576,9 +684,7 @@ def _deliver_terminated_now(system: ActorSystem, cell: ActorRef, notice: Termina
     if watching is None or notice.ref not in watching:
         return  # unwatched meanwhile, or already stopped when watched (see below)
     del watching[notice.ref]
-    # Served before the queued user messages, through the normal handler path (sync or async).
-    system.n_sent += 1
-    cell._force_push(notice, None, front=True)
+    notify(system, cell, notice)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -633,13 +739,19 @@ __all__ = [
     "StopRequest",
     "abandon",
     "begin_stop",
+    "current_start",
     "fenced_task_done",
     "finalize",
+    "notify",
+    "reincarnate",
     "request_stop",
     "restart",
+    "restart_group",
+    "run_busy",
     "run_control",
     "start_actor",
     "stop_self",
+    "suspend",
     "unwatch",
     "watch",
 ]

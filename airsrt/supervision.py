@@ -1,15 +1,15 @@
 """Supervision: what a failure means, and who decides.
 
 A handler's exception is first offered to the actor (``on_error`` -> :class:`ErrorAction`). A
-``RESUME`` keeps going; ``STOP`` is a normal exit; ``RESTART`` and ``ESCALATE`` go to the actor's
-supervisor. Top-level actors (and children spawned with ``context.spawn``) are supervised by the
-system's guardian, which stops a failed actor by default.
+``RESUME`` keeps going; ``STOP`` is the actor's own normal exit (its supervisor's restart policy
+still applies); ``RESTART`` and ``ESCALATE`` go to the actor's supervisor: a
+:class:`~airsrt.supervisor.Supervisor` for its children, the system's :class:`Guardian` for
+top-level actors and for children spawned with ``context.spawn``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from airsrt import lifecycle
@@ -17,6 +17,7 @@ from airsrt.actor import ErrorAction
 from airsrt.errors import ConfigurationError
 from airsrt.lifecycle import StopRequest
 from airsrt.monitoring import KIND_IDS
+from airsrt.strategies import RestartIntensity, Strategy
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -25,42 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("airsrt")
 
 EV_FAILED = KIND_IDS["actor.failed"]
+EV_STRATEGY = KIND_IDS["supervisor.strategy_applied"]
 EV_LIMIT = KIND_IDS["supervisor.restart_limit_exceeded"]
 
-__all__ = ["Guardian", "RestartIntensity"]
-
-
-class RestartIntensity:
-    """OTP's restart intensity: more than `max_restarts` restarts within `within` seconds
-    (a sliding window over restart times) means give up.
-
-    Args:
-        max_restarts: Restarts allowed inside the window (0: the first failure gives up).
-        within: Window length in seconds (> 0).
-    """
-
-    __slots__ = ("_times", "max_restarts", "within")
-
-    def __init__(self, max_restarts: int, within: float) -> None:
-        if isinstance(max_restarts, bool) or not isinstance(max_restarts, int) or max_restarts < 0:
-            raise ConfigurationError(f"max_restarts must be an int >= 0, got {max_restarts!r}")
-        if isinstance(within, bool) or not isinstance(within, (int, float)) or not within > 0:
-            raise ConfigurationError(f"within must be a number of seconds > 0, got {within!r}")
-        self.max_restarts = max_restarts
-        self.within = float(within)
-        self._times: deque[float] = deque()
-
-    def add(self, now: float) -> bool:
-        """Records a restart at `now`; returns False once the limit is exceeded."""
-        times = self._times
-        times.append(now)
-        while times and now - times[0] > self.within:
-            times.popleft()
-        return len(times) <= self.max_restarts
-
-    def count(self, now: float) -> int:
-        """Restarts still inside the window at `now`."""
-        return sum(1 for t in self._times if now - t <= self.within)
+__all__ = ["Guardian", "decide", "handle_failure"]
 
 
 def decide(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) -> ErrorAction:
@@ -72,9 +41,7 @@ def decide(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) ->
         log.exception("%s.on_error raised; escalating", cell.name)
         return ErrorAction.ESCALATE
     if not isinstance(action, ErrorAction):
-        log.error(
-            "%s.on_error returned %r, not an airsrt.ErrorAction; escalating", cell.name, action
-        )
+        log.error("%s.on_error returned %r, not an airsrt.ErrorAction; escalating", cell.name, action)
         return ErrorAction.ESCALATE
     return action
 
@@ -82,11 +49,12 @@ def decide(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) ->
 def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) -> bool:
     """A handler of `cell` raised while handling `msg`; returns True if the actor resumes."""
     if system._log_failures:
+        what = f" while handling {type(msg).__name__}" if msg is not None else ""
         log.error(
-            "%s raised %s while handling %s",
+            "%s raised %s%s",
             cell.name,
             type(exc).__name__,
-            type(msg).__name__,
+            what,
             exc_info=(type(exc), exc, exc.__traceback__),
         )
     action = decide(system, cell, exc, msg)
@@ -95,52 +63,91 @@ def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg:
     system.emit(
         EV_FAILED,
         cell,
-        {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name},
+        lambda: {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name},
     )
     if action is ErrorAction.STOP:
-        lifecycle.begin_stop(system, cell, StopRequest("normal", system._child_grace(cell), error=exc))
+        # The actor's own exit: its supervisor's restart policy decides whether it returns.
+        lifecycle.begin_stop(
+            system, cell, StopRequest("normal", system._child_grace(cell), final=False, error=exc)
+        )
         return False
     system._supervisor_of(cell).child_failed(system, cell, exc, action)
     return False
 
 
 class Guardian:
-    """Supervises the top-level actors of a system.
+    """Supervises the top-level actors of a system (and ``context.spawn`` children).
 
-    Without a strategy it stops an actor whose failure escalates (event ``actor.failed``), and
-    restarts one whose ``on_error`` says ``RESTART`` within a restart intensity of 3 in 5 s.
+    Without a strategy it stops an actor whose failure escalates (event ``actor.failed``) and
+    restarts one whose ``on_error`` says ``RESTART``, within 3 restarts in 5 s. With a strategy
+    (``ActorSystem(guardian=airsrt.OneForOne(...))``) it restarts failed top-level actors as
+    that strategy says, within its intensity; past it, the actors it would have restarted stop
+    and ``supervisor.restart_limit_exceeded`` is emitted. Top-level actors count as transient
+    children: an actor that stops by itself is not restarted.
+
+    Args:
+        strategy: A supervision strategy, or None for "stop on failure".
     """
 
-    def __init__(self, intensity: RestartIntensity | None = None) -> None:
-        self._intensity = intensity or RestartIntensity(3, 5.0)
+    def __init__(self, strategy: Strategy | None = None) -> None:
+        if strategy is not None and not isinstance(strategy, Strategy):
+            raise ConfigurationError(
+                f"guardian must be an airsrt strategy (OneForOne, OneForAll, RestForOne), got {strategy!r}"
+            )
+        self.strategy = strategy
+        self._intensity = strategy.intensity() if strategy else RestartIntensity(3, 5.0)
 
     def child_failed(
         self, system: ActorSystem, cell: ActorRef, exc: BaseException, action: ErrorAction
     ) -> None:
-        """Carries out the guardian's decision about a failed top-level actor."""
-        if action is ErrorAction.RESTART:
-            if self._intensity.add(system.loop.time()):
-                lifecycle.restart(system, cell, exc)
-                return
+        """Carries out the guardian's decision about a failed actor it supervises."""
+        if action is ErrorAction.ESCALATE and self.strategy is None:
+            self._stop(system, [cell], "failed", exc)
+            return
+        if action is ErrorAction.RESTART or self.strategy is None or cell._parent is not system._root:
+            group = [cell]  # RESTART means this actor; a strategy only chooses for ESCALATE
+        else:
+            peers = [c for c in system._root._children() if c.is_alive]
+            group = self.strategy.affected(peers, cell)
+        if not self._intensity.add(system.loop.time()):
             system.emit(
                 EV_LIMIT,
                 cell,
                 {
+                    "supervisor": "guardian",
                     "max_restarts": self._intensity.max_restarts,
                     "within": self._intensity.within,
                 },
             )
-        lifecycle.begin_stop(
-            system, cell, StopRequest("failed", system._child_grace(cell), error=exc)
-        )
+            self._stop(system, group, "failed", exc)
+            return
+        if self.strategy is not None:
+            system.emit(
+                EV_STRATEGY,
+                cell,
+                {"strategy": type(self.strategy).__name__, "restart": [c.name for c in group]},
+            )
+        pending = lifecycle.restart_group(system, group, exc)
+        if pending is not None:
+            system._start_lifecycle(pending)
 
     def start_failed(self, system: ActorSystem, cell: ActorRef, error: BaseException) -> None:
-        """A top-level actor's ``on_start`` failed: it stops (reason ``start_failed``)."""
-        lifecycle.begin_stop(
-            system, cell, StopRequest("start_failed", system._child_grace(cell), error=error)
-        )
+        """An actor's ``on_start`` failed: it stops (reason ``start_failed``)."""
+        self._stop(system, [cell], "start_failed", error)
 
-    def child_stopped(
-        self, system: ActorSystem, cell: ActorRef, reason: str, req: StopRequest
-    ) -> None:
-        """A top-level actor stopped; the guardian keeps no spec, so there is nothing to do."""
+    def child_exiting(self, system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
+        """Top-level actors are transient: a normal exit is not turned into a restart."""
+        return False
+
+    def child_stopped(self, system: ActorSystem, cell: ActorRef, reason: str, req: StopRequest) -> None:
+        """The guardian keeps no specs, so there is nothing to update."""
+
+    def child_grace(self, system: ActorSystem, cell: ActorRef) -> float | None:
+        return system._stop_timeout
+
+    @staticmethod
+    def _stop(system: ActorSystem, cells: list[ActorRef], reason: str, error: BaseException) -> None:
+        for cell in reversed(cells):
+            lifecycle.begin_stop(
+                system, cell, StopRequest(reason, system._stop_timeout, final=True, error=error)
+            )

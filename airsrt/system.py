@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from airsrt import _core, lifecycle, ref, supervision
+from airsrt.supervisor import ChildSpec, Supervisor, SupervisorFactory
 from airsrt._core import PHASE_STOPPED
 from airsrt.errors import (
     AskTimeoutError,
@@ -21,6 +22,7 @@ from airsrt.errors import (
 )
 from airsrt.mailbox import Mailbox
 from airsrt.monitoring import DeadLetters, EventStream, KIND_IDS, Severity
+from airsrt.strategies import Strategy
 
 __all__ = ["ActorSystem", "run"]
 
@@ -45,8 +47,9 @@ class ActorSystem(_core.Runtime):
         default_mailbox: The :class:`Mailbox` of actors spawned without one (unbounded).
         throughput: Messages an actor handles per dispatcher visit before others get a turn.
         ask_timeout: Default ``ask`` timeout in seconds; ``None`` waits forever.
-        guardian: The supervisor of top-level actors (a :class:`supervision.Guardian`, or a
-            strategy once supervision strategies are available); stops failed actors by default.
+        guardian: The supervisor of top-level actors: a strategy (``airsrt.OneForOne(...)``) to
+            restart them within its limits, or a :class:`Guardian`; by default a failed
+            top-level actor is stopped.
         eager_asks: Run a synchronous handler inside ``ask()`` when its actor is idle (the
             answer is the same as through the mailbox, only sooner).
         stop_timeout: Grace in seconds for actors stopped by their parent or by shutdown.
@@ -95,7 +98,15 @@ class ActorSystem(_core.Runtime):
         self._stop_timeout = stop_timeout
         self._kill_timeout = float(kill_timeout)
         self._log_failures = bool(log_failures)
-        self.guardian = supervision.Guardian() if guardian is None else guardian
+        if guardian is None or isinstance(guardian, Strategy):
+            self.guardian = supervision.Guardian(guardian)
+        elif isinstance(guardian, supervision.Guardian):
+            self.guardian = guardian
+        else:
+            raise ConfigurationError(
+                f"guardian must be a strategy (airsrt.OneForOne, OneForAll, RestForOne) or an "
+                f"airsrt.Guardian, got {guardian!r}"
+            )
         self.events = EventStream(self, event_history, event_history_severity)
         self.dead_letters = DeadLetters(self, dead_letter_history)
         self._state = "new"
@@ -215,6 +226,25 @@ class ActorSystem(_core.Runtime):
 
     # -- directory -------------------------------------------------------------------------------
 
+    async def spawn_supervisor(
+        self, strategy: Strategy, children: list[ChildSpec], name: str | None = None
+    ) -> _core.SupervisorRef:
+        """Starts a supervisor with `strategy` over `children`; returns once all have started.
+
+        Children start in order. If one fails to start, those already started are stopped
+        (reverse order) and this raises.
+
+        Raises:
+            ActorStartError: A child failed to start; the error names it, the cause is attached.
+            ConfigurationError: An invalid strategy or child spec, or a duplicate child id.
+        """
+        factory = SupervisorFactory(strategy, children)
+        if not self._running:
+            self._on_not_running("spawn a supervisor")
+        ref = self._spawn(self._root, factory, (), name, None, _core.SupervisorRef)
+        await ref.ready()
+        return ref
+
     def lookup(self, name: str) -> _core.ActorRef | None:
         """The live actor registered under `name`, or None."""
         return self._names.get(name)
@@ -324,17 +354,23 @@ class ActorSystem(_core.Runtime):
             log.error("airsrt lifecycle step failed", exc_info=task.exception())
 
     def _supervisor_of(self, cell: _core.ActorRef) -> Any:
-        return self.guardian
+        parent = cell._parent
+        actor = parent._actor if parent is not None else None
+        return actor if isinstance(actor, Supervisor) else self.guardian
 
     def _start_failed(self, cell: _core.ActorRef, error: BaseException) -> None:
         self._supervisor_of(cell).start_failed(self, cell, error)
 
     def _child_stopped(self, cell: _core.ActorRef, reason: str, req: lifecycle.StopRequest) -> None:
-        if self._state == "running" or self._state == "stopping":
-            self._supervisor_of(cell).child_stopped(self, cell, reason, req)
+        self._supervisor_of(cell).child_stopped(self, cell, reason, req)
+
+    def _child_exiting(self, cell: _core.ActorRef, req: lifecycle.StopRequest) -> bool:
+        if self._closing:
+            return False
+        return bool(self._supervisor_of(cell).child_exiting(self, cell, req))
 
     def _child_grace(self, cell: _core.ActorRef) -> float | None:
-        return self._stop_timeout
+        return self._supervisor_of(cell).child_grace(self, cell)
 
 
 def _config_seconds(what: str, value: Any, *, allow_zero: bool) -> None:

@@ -43,13 +43,15 @@ ROWS = [
     Row("tell -> handled, one actor (N=100k)", "tell[airsrt]", "tell[asyncio]", None, "Mmsg/s"),
     Row("ask round trip, idle actor (eager)", "ask_eager[airsrt]", "ask[asyncio]", 737.16),
     Row("ask round trip, queued (eager off)", "ask_queued[airsrt]", "ask[asyncio]", None),
+    Row("supervised spawn, per child (1000 children)", "supervised_spawn[airsrt]", None, 1283.4),
+    Row("crash -> restart -> next message handled", "crash_restart_next[airsrt]", None, None),
 ]
 FLOORS = [
     ("bare Python call", "floor.call"),
     ("deque push + pop", "floor.deque_push_pop"),
     ("future resolved via call_soon (asyncio floor)", "floor.future_call_soon"),
 ]
-SCRIPTS = ["core.py"]
+SCRIPTS = ["core.py", "supervision.py"]
 
 
 def run_script(script: str, loop: str, fast: bool, out: Path) -> pyperf.BenchmarkSuite:
