@@ -55,8 +55,11 @@ from airsrt.errors import (
     UnhandledMessageError,
     WrongThreadError,
 )
-from airsrt.mailbox import Backpressure, Mailbox
-from airsrt.messages import Message, Terminated
+from airsrt.broker import Broker, BrokerReply
+from airsrt.mailbox import Backpressure, Mailbox, Priority
+from airsrt.messages import Message, Published, ReceiveTimeout, Terminated
+from airsrt.patterns import StashOverflowError
+from airsrt.pools import PoolRef, Routing
 from airsrt.monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
 from airsrt.strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
 from airsrt.supervision import Guardian
@@ -83,6 +86,8 @@ __all__ = [
     "AskTimeoutError",
     "Backoff",
     "Backpressure",
+    "Broker",
+    "BrokerReply",
     "ChildInfo",
     "ChildNotFoundError",
     "ChildSpec",
@@ -106,11 +111,17 @@ __all__ = [
     "NoSubscriberError",
     "OneForAll",
     "OneForOne",
+    "PoolRef",
+    "Priority",
+    "Published",
+    "ReceiveTimeout",
     "RestForOne",
     "RestartLimitError",
     "RestartPolicy",
+    "Routing",
     "Severity",
     "ShutdownTimeoutError",
+    "StashOverflowError",
     "Strategy",
     "Subscription",
     "SupervisorRef",

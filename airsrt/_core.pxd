@@ -92,6 +92,10 @@ cdef class CellExtra:
     cdef public object lifecycle
     cdef public object supervision
     cdef public object receive_timeout
+    cdef public object stash
+    cdef public object pipes
+    cdef public object latency
+    cdef public object traced_since
 
 
 cdef class ActorRef:
@@ -102,6 +106,9 @@ cdef class ActorRef:
     cdef unsigned char flags
     cdef int capacity
     cdef Ring ring
+    cdef Ring* levels             # priority mailboxes only: one ring per level, lowest first
+    cdef unsigned int level_total
+    cdef unsigned char nlevels
     cdef unsigned int n_control
     cdef unsigned int n_putters
     cdef unsigned int uid
@@ -124,11 +131,12 @@ cdef class ActorRef:
 
     cdef CellExtra get_extra(self)
     cdef bint has_work(self)
-    cdef int offer(self, object msg, object token, double deadline, Slot* evicted) except -1
+    cdef int offer(self, object msg, object token, double deadline, int level, Slot* evicted) except -1
+    cdef int check_level(self, object priority) except -2
     cdef object overflow(self, int status, object msg, object token, Slot* evicted)
     cdef object undeliverable(self, object msg, object token)
-    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg)
-    cdef object tell_foreign(self, object msg)
+    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg, double seconds)
+    cdef object tell_foreign(self, object msg, double deadline, int level)
     cdef int push_control(self, object item) except -1
     cdef str display_name(self)
 
@@ -156,6 +164,9 @@ cdef class Runtime:
     cdef double armed_deadline
     cdef object deadline_cb
     cdef unsigned int next_uid
+    cdef PyObject* cur_msg        # the message whose sync handler is running (borrowed)
+    cdef PyObject* cur_token      # its token (borrowed): what context.stash() keeps
+    cdef bint stashed_current
     cdef unsigned long long event_counts[32]
 
     cdef public bint _running
@@ -172,6 +183,7 @@ cdef class Runtime:
     cdef public dict _names
     cdef public ActorRef _root
     cdef public int event_threshold
+    cdef public bint trace
 
     cdef public unsigned long long n_sent
     cdef public unsigned long long n_handled
@@ -188,6 +200,7 @@ cdef class Runtime:
     cdef int schedule(self, ActorRef cell) except -1
     cdef int schedule_threadsafe(self, ActorRef cell) except -1
     cdef Py_ssize_t drain(self, ActorRef cell) except -1
+    cdef int unstash_booking(self, ActorRef cell, object token) except -1
     cdef int start_async(self, ActorRef cell, HandlerEntry entry, object msg, object token) except -1
     cdef int heap_push(self, AskFuture fut) except -1
     cdef int heap_remove(self, AskFuture fut) except -1

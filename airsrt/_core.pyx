@@ -20,6 +20,7 @@ from asyncio import current_task as _current_task
 from collections import deque as _deque
 from contextvars import copy_context as _copy_context
 
+from airsrt.messages import Published
 from airsrt.errors import (
     ActorStartError,
     ActorStoppedError,
@@ -55,3 +56,4 @@ include "_handlers.pxi"
 include "_ask.pxi"
 include "_ref.pxi"
 include "_runtime.pxi"
+include "_broker.pxi"

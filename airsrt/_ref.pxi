@@ -27,6 +27,7 @@ cdef enum:
     CF_SHUTDOWN = 8     # stopped by system shutdown: late messages are dead-lettered as such
     CF_STARTED = 16     # on_start of the current incarnation succeeded and on_stop has not run
     CF_READY = 32       # the actor has started at least once (ready() returns at once)
+    CF_IDLE_HOOK = 64   # call the runtime's _on_idle when the actor runs out of work
 
 # Backpressure codes (airsrt.Backpressure uses the same values).
 cdef enum:
@@ -59,6 +60,7 @@ FLAG_START_FAILED = CF_START_FAILED
 FLAG_SHUTDOWN = CF_SHUTDOWN
 FLAG_STARTED = CF_STARTED
 FLAG_READY = CF_READY
+FLAG_IDLE_HOOK = CF_IDLE_HOOK
 
 # The cell whose actor is being constructed: lets `self.context` work inside __init__, whatever
 # the factory is (the class itself or any callable returning an instance).
@@ -173,17 +175,22 @@ cdef class ActorRef:
         # Only reached for a cell that was never stopped (its system was dropped without a
         # shutdown): release what the ring still owns, like any container would.
         cdef Slot s
-        while self.ring.count:
-            ring_pop(&self.ring, &s)
+        while mb_count(self):
+            mb_pop(self, &s)
             _decref(s.msg)
             _xdecref(s.token)
-        free(self.ring.slots)
-        self.ring.slots = NULL
+        mb_free(self)
 
     # -- sending ---------------------------------------------------------------------------
 
-    def tell(self, msg):
+    def tell(self, msg, ttl=None, priority=None):
         """Delivers `msg` without waiting; callable from any thread.
+
+        Args:
+            msg: The message; its class selects the handler.
+            ttl: Seconds it may wait in the mailbox; after that it is dead-lettered (reason
+                ``expired``) instead of handled.
+            priority: An :class:`airsrt.Priority`, for actors with a ``Mailbox.priority()``.
 
         Raises:
             UnhandledMessageError: The actor has no handler for ``type(msg)``.
@@ -195,17 +202,23 @@ cdef class ActorRef:
         cdef Runtime rt = self.rt
         cdef Slot evicted
         cdef int status
+        cdef int level = 0
+        cdef double deadline = 0.0
         if rt is None:
             raise _not_a_ref()
+        if ttl is not None or priority is not None:
+            level = self.check_level(priority)
+            if ttl is not None:
+                deadline = ttl_deadline(rt, ttl)
         if PyThread_get_thread_ident() != rt.thread_id:
-            return self.tell_foreign(msg)
+            return self.tell_foreign(msg, deadline, level)
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             return self.undeliverable(msg, None)
         if self.table.lookup(type(msg)) is None:
             rt.n_rejected += 1
             raise self.unhandled_error(msg)
-        status = self.offer(msg, None, 0.0, &evicted)
+        status = self.offer(msg, None, deadline, level, &evicted)
         if status != PUSH_OK:
             self.overflow(status, msg, None, &evicted)
             if status != PUSH_EVICTED:
@@ -214,7 +227,7 @@ cdef class ActorRef:
             rt.schedule(self)
         return None
 
-    def ask(self, msg, timeout=_DEFAULT):
+    def ask(self, msg, timeout=_DEFAULT, ttl=None, priority=None):
         """Sends `msg` and returns an awaitable for the handler's return value.
 
         The message is sent at call time, whether or not the result is awaited.
@@ -223,6 +236,9 @@ cdef class ActorRef:
             msg: The request; its class selects the handler.
             timeout: Seconds to wait for the answer, ``None`` to wait forever; defaults to the
                 system's ``ask_timeout``. Enforced on the caller's side.
+            ttl: Seconds the request may wait in the mailbox before it expires (the ask then
+                fails with ``AskTimeoutError``; the handler never runs).
+            priority: An :class:`airsrt.Priority`, for actors with a ``Mailbox.priority()``.
 
         Returns:
             An :class:`AskFuture`; awaiting it gives the handler's result.
@@ -239,6 +255,8 @@ cdef class ActorRef:
         cdef AskFuture fut
         cdef Slot evicted
         cdef int status
+        cdef int level = 0
+        cdef double deadline = 0.0
         cdef double seconds = -1.0
         if rt is None:
             raise _not_a_ref()
@@ -253,6 +271,10 @@ cdef class ActorRef:
                 seconds = timeout
         elif timeout is not None:
             seconds = check_timeout(timeout, "ask")
+        if ttl is not None or priority is not None:
+            level = self.check_level(priority)
+            if ttl is not None:
+                deadline = ttl_deadline(rt, ttl)
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             fut = new_ask(rt, self, msg)
@@ -268,17 +290,17 @@ cdef class ActorRef:
         if rt._busy and rt.current is None and rt._busy.get(_current_task(rt.loop)) is self:
             rt.n_rejected += 1
             raise self.deadlock_error(msg)
-        if (self.sched == S_IDLE and self.phase == P_ALIVE and self.ring.count == 0
+        if (self.sched == S_IDLE and self.phase == P_ALIVE and mb_count(self) == 0
                 and self.n_control == 0 and self.n_putters == 0 and not entry.is_async
                 and rt.eager_asks and rt.budget > 0 and rt.eager_depth < rt.eager_depth_limit
                 and monotonic_ns() < rt.budget_deadline_ns):
-            return self.ask_eager(entry, msg)
+            return self.ask_eager(entry, msg, seconds)
         fut = new_ask(rt, self, msg)
         if seconds >= 0.0:
             fut.timeout = seconds
             fut.deadline = rt.loop.time() + seconds
             rt.heap_push(fut)
-        status = self.offer(msg, fut, 0.0, &evicted)
+        status = self.offer(msg, fut, deadline, level, &evicted)
         if status != PUSH_OK:
             if status == PUSH_FULL and self.bp == BP_BLOCK:
                 rt._on_putter(self, msg, fut)
@@ -325,7 +347,7 @@ cdef class ActorRef:
         if self.table.lookup(type(msg)) is None:
             rt.n_rejected += 1
             raise self.unhandled_error(msg)
-        status = self.offer(msg, None, 0.0, &evicted)
+        status = self.offer(msg, None, 0.0, self.check_level(None), &evicted)
         if status == PUSH_FULL and self.bp == BP_BLOCK:
             return rt._on_putter(self, msg, None)
         if status != PUSH_OK:
@@ -347,7 +369,9 @@ cdef class ActorRef:
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             return self.undeliverable(msg, token)
-        status = self.offer(msg, token, 0.0, &evicted)
+        if self.table.lookup(type(msg)) is None:
+            return drop_message(self, msg, token, "unhandled", self.unhandled_error(msg))
+        status = self.offer(msg, token, 0.0, self.check_level(None), &evicted)
         if status == PUSH_FULL:
             status = PUSH_DROPPED
         if status != PUSH_OK:
@@ -402,15 +426,21 @@ cdef class ActorRef:
 
     def mailbox_size(self):
         """Number of user messages queued (not counting the one being handled)."""
-        return self.ring.count + self.n_putters
+        return mb_count(self) + self.n_putters
 
     def stats(self):
-        """Counters for this actor: processed, failed, restarts, mailbox sizes, state."""
+        """Counters for this actor: processed, failed, restarts, mailbox sizes, state, and
+        handler latency percentiles while the system traces messages."""
+        if self.extra is not None and self.extra.latency is not None:
+            return dict(self.basic_stats(), latency=self.extra.latency.summary())
+        return self.basic_stats()
+
+    def basic_stats(self):
         return {
             "processed": self.processed,
             "failed": self.failed,
             "restarts": self.restarts,
-            "mailbox_size": self.ring.count + self.n_putters,
+            "mailbox_size": mb_count(self) + self.n_putters,
             "max_mailbox_size": self.max_mailbox,
             "incarnation": self.incarnation_,
             "state": self.state_name(),
@@ -445,24 +475,45 @@ cdef class ActorRef:
         return self.extra
 
     cdef bint has_work(self):
-        return self.n_control > 0 or (self.phase == P_ALIVE and self.ring.count > 0)
+        return self.n_control > 0 or (self.phase == P_ALIVE and mb_count(self) > 0)
 
-    cdef int offer(self, object msg, object token, double deadline, Slot* evicted) except -1:
+    cdef int check_level(self, object priority) except -2:
+        """The mailbox level for `priority` (None: NORMAL); 0 for an ordinary mailbox."""
+        cdef long level
+        if self.levels == NULL:
+            if priority is None:
+                return 0
+            raise ConfigurationError(
+                f"{self.display_name()} has no priority mailbox, so priority={priority!r} cannot "
+                "be honoured; spawn it with mailbox=airsrt.Mailbox.priority()",
+                actor=self.display_name(),
+            )
+        if priority is None:
+            return 1 if self.nlevels > 1 else 0
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise TypeError(f"priority must be an airsrt.Priority, got {priority!r}")
+        level = priority
+        if not 0 <= level < self.nlevels:
+            raise ValueError(
+                f"priority {priority!r} is outside {self.display_name()}'s {self.nlevels} levels"
+            )
+        return <int>level
+
+    cdef int offer(self, object msg, object token, double deadline, int level, Slot* evicted) except -1:
         """Queues one message under the mailbox's backpressure rule; returns a PUSH_* status."""
-        cdef Ring* r = &self.ring
-        if self.capacity < 0 or (r.count < <unsigned int>self.capacity and self.n_putters == 0):
-            if ring_push(r, <PyObject*>msg, <PyObject*>token if token is not None else NULL,
-                         deadline) < 0:
+        cdef PyObject* tok = <PyObject*>token if token is not None else NULL
+        cdef unsigned int count = mb_count(self)
+        if self.capacity < 0 or (count < <unsigned int>self.capacity and self.n_putters == 0):
+            if mb_push(self, <PyObject*>msg, tok, deadline, level) < 0:
                 raise MemoryError()
-            if r.count > self.max_mailbox:
-                self.max_mailbox = r.count
+            if count + 1 > self.max_mailbox:
+                self.max_mailbox = count + 1
             return PUSH_OK
         if self.bp == BP_DROP_NEWEST:
             return PUSH_DROPPED
-        if self.bp == BP_DROP_OLDEST and r.count > 0:
-            ring_pop(r, evicted)
-            if ring_push(r, <PyObject*>msg, <PyObject*>token if token is not None else NULL,
-                         deadline) < 0:
+        if self.bp == BP_DROP_OLDEST and count > 0:
+            mb_pop_oldest(self, evicted)
+            if mb_push(self, <PyObject*>msg, tok, deadline, level) < 0:
                 raise MemoryError()
             return PUSH_EVICTED
         return PUSH_FULL
@@ -514,11 +565,13 @@ cdef class ActorRef:
             error = self.stopped_error(msg)
         return drop_message(self, msg, token, reason, error)
 
-    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg):
+    cdef AskFuture ask_eager(self, HandlerEntry entry, object msg, double seconds):
         """Runs a synchronous handler for an ask at once, in the caller's call (DESIGN §2)."""
         cdef Runtime rt = self.rt
         cdef AskFuture fut = new_ask(rt, self, None)
         cdef ActorRef previous = rt.current
+        cdef PyObject* previous_msg = rt.cur_msg
+        cdef PyObject* previous_token = rt.cur_token
         cdef object ctx = self.ctx
         if ctx is None:
             ctx = PyContext_Copy(rt.sys_ctx)
@@ -527,15 +580,23 @@ cdef class ActorRef:
         self.sched = S_RUNNING
         self.flags |= CF_ON_STACK
         rt.current = self
+        rt.cur_msg = <PyObject*>msg
+        rt.cur_token = <PyObject*>fut
         rt.eager_depth += 1
         rt.budget -= 1
         fut.started = True
         fut.booked = True
         self.processed += 1
         rt.n_handled += 1
+        cdef long long started_ns = 0
+        if rt.trace:
+            rt._on_received(self, msg)
+            started_ns = monotonic_ns()
         try:
             result = entry.func(self.actor, msg)
         except BaseException as exc:
+            if rt.trace:
+                rt._on_processed(self, msg, monotonic_ns() - started_ns, exc)
             fut.fstate = F_FINISHED
             fut._exception = wrap_for_asker(self, exc, msg)
             self.failed += 1
@@ -544,10 +605,24 @@ cdef class ActorRef:
             # call: the control lane makes it the next thing this actor does.
             self.push_control(("failed", exc, msg))
         else:
-            fut.fstate = F_FINISHED
-            fut._result = result
+            if rt.trace:
+                rt._on_processed(self, msg, monotonic_ns() - started_ns, None)
+            if rt.stashed_current:
+                # context.stash() kept the request for later: the answer comes when it is
+                # handled again, so the ask stays pending (with its deadline) until then.
+                rt.stashed_current = False
+                fut.msg = msg
+                if seconds >= 0.0:
+                    fut.timeout = seconds
+                    fut.deadline = rt.loop.time() + seconds
+                    rt.heap_push(fut)
+            else:
+                fut.fstate = F_FINISHED
+                fut._result = result
         finally:
             rt.current = previous
+            rt.cur_msg = previous_msg
+            rt.cur_token = previous_token
             rt.eager_depth -= 1
             self.flags &= ~CF_ON_STACK
             PyContext_Exit(ctx)
@@ -556,9 +631,11 @@ cdef class ActorRef:
                     rt.schedule(self)
                 else:
                     self.sched = S_IDLE
+                    if self.flags & CF_IDLE_HOOK:
+                        rt._on_idle(self)
         return fut
 
-    cdef object tell_foreign(self, object msg):
+    cdef object tell_foreign(self, object msg, double deadline, int level):
         """tell() from a thread that is not the loop's: push here, wake the loop once per burst."""
         cdef Runtime rt = self.rt
         cdef Slot evicted
@@ -579,7 +656,7 @@ cdef class ActorRef:
         if self.table.lookup(type(msg)) is None:
             rt.n_rejected += 1
             raise self.unhandled_error(msg)
-        status = self.offer(msg, None, 0.0, &evicted)
+        status = self.offer(msg, None, deadline, level, &evicted)
         if status == PUSH_FULL:
             rt.n_rejected += 1
             rt.loop.call_soon_threadsafe(
@@ -631,7 +708,8 @@ cdef class ActorRef:
     def _push_marker(self, item):
         """Queues a control step behind the user messages already queued, ignoring capacity."""
         marker = Marker(item)
-        if ring_push(&self.ring, <PyObject*>_MARKER_MSG, <PyObject*>marker, 0.0) < 0:
+        # Lowest level of a priority mailbox: a drain-stop waits for everything queued.
+        if mb_push(self, <PyObject*>_MARKER_MSG, <PyObject*>marker, 0.0, 0) < 0:
             raise MemoryError()
         if self.sched == S_IDLE:
             self.rt.schedule(self)
@@ -640,8 +718,8 @@ cdef class ActorRef:
         """Removes every queued message: a list of (message, token) pairs, oldest first."""
         cdef Slot s
         out = []
-        while self.ring.count:
-            ring_pop(&self.ring, &s)
+        while mb_count(self):
+            mb_pop(self, &s)
             msg = <object>s.msg
             _decref(s.msg)
             token = None
@@ -649,7 +727,7 @@ cdef class ActorRef:
                 token = <object>s.token
                 _xdecref(s.token)
             out.append((msg, token))
-        ring_free(&self.ring)
+        mb_free(self)
         return out
 
     def _force_push(self, msg, token, front=False):
@@ -657,28 +735,26 @@ cdef class ActorRef:
         cdef PyObject* tok = <PyObject*>token if token is not None else NULL
         cdef int rc
         if front:
-            rc = ring_push_front(&self.ring, <PyObject*>msg, tok, 0.0)
+            rc = mb_push_front(self, <PyObject*>msg, tok, 0.0)
         else:
-            rc = ring_push(&self.ring, <PyObject*>msg, tok, 0.0)
+            rc = mb_push(self, <PyObject*>msg, tok, 0.0, self.check_level(None))
         if rc < 0:
             raise MemoryError()
-        if self.ring.count > self.max_mailbox:
-            self.max_mailbox = self.ring.count
+        if mb_count(self) > self.max_mailbox:
+            self.max_mailbox = mb_count(self)
 
     def _queued(self):
-        """User messages waiting (ring and parked senders), not counting control markers."""
-        cdef unsigned int i
-        cdef Py_ssize_t n = self.n_putters
-        cdef PyObject* token
-        for i in range(self.ring.count):
-            token = self.ring.slots[(self.ring.head + i) & (self.ring.size - 1)].token
-            if token == NULL or type(<object>token) is not Marker:
-                n += 1
+        """User messages waiting (rings and parked senders), not counting control markers."""
+        cdef Py_ssize_t n = self.n_putters + count_messages(&self.ring)
+        cdef int i
+        if self.levels != NULL:
+            for i in range(self.nlevels):
+                n += count_messages(&self.levels[i])
         return n
 
     def _has_room(self):
         """True if a bounded mailbox could take one more message now."""
-        return self.capacity < 0 or self.ring.count < <unsigned int>self.capacity
+        return self.capacity < 0 or mb_count(self) < <unsigned int>self.capacity
 
     def _reschedule(self):
         """Puts an idle actor that has work back on the run queue."""
@@ -733,7 +809,7 @@ cdef class ActorRef:
         self.ctx = None
         self.factory = None
         self.args = ()
-        ring_free(&self.ring)
+        mb_free(self)
 
     def _on_task_done(self, task):
         """Done-callback of an async handler's Task (never of a hook's)."""
@@ -754,6 +830,11 @@ cdef class ActorRef:
             exc = _CancelledError()
         else:
             exc = task.exception()
+        if rt.trace and extra.traced_since is not None:
+            rt._on_processed(self, msg, monotonic_ns() - extra.traced_since, exc)
+            extra.traced_since = None
+        if token is _STASHED:
+            token = None    # context.stash() kept this message: no answer, not handled yet
         if exc is None:
             if token is not None:
                 settle_result(self, token, task.result())
@@ -775,6 +856,8 @@ cdef class ActorRef:
             self.sched = S_IDLE
             if self.has_work():
                 rt.schedule(self)
+            elif self.flags & CF_IDLE_HOOK:
+                rt._on_idle(self)
 
     # Lifecycle fields the Python layer reads and writes.
     @property
@@ -857,8 +940,18 @@ cdef class ActorRef:
 
     @property
     def _ring_slots(self):
-        """Slots allocated for the mailbox ring (0 when none): shows growth and release."""
-        return self.ring.size
+        """Slots allocated for the mailbox ring(s) (0 when none): shows growth and release."""
+        cdef unsigned int total = self.ring.size
+        cdef int i
+        if self.levels != NULL:
+            for i in range(self.nlevels):
+                total += self.levels[i].size
+        return total
+
+    @property
+    def _priority_levels(self):
+        """Number of priority levels (0 for an ordinary mailbox)."""
+        return self.nlevels
 
     @property
     def _capacity(self):
@@ -982,6 +1075,27 @@ cdef object _not_a_ref():
     return TypeError("this ActorRef was not created by ActorSystem.spawn() and cannot be used")
 
 
+# Replaces the token of an async handler whose message was stashed (context.stash()).
+cdef object _STASHED = object()
+
+
+def _stash_task_message(ActorRef cell not None, object msg):
+    """For context.stash() in an async handler: takes (message, token) from the running Task
+    if `msg` is the message it handles, so the Task's end neither answers nor counts it."""
+    cdef CellExtra extra = cell.extra
+    cdef Runtime rt = cell.rt
+    if extra is None or extra.task is None or extra.task_msg is not msg or extra.task_token is _STASHED:
+        return None
+    token = extra.task_token
+    extra.task_token = _STASHED
+    cell.processed -= 1
+    rt.n_handled -= 1
+    if token is not None and type(token) is AskFuture:
+        (<AskFuture>token).started = False
+        (<AskFuture>token).booked = False
+    return msg, token
+
+
 # The message slot of a Marker: never handled, so any object will do.
 cdef object _MARKER_MSG = object()
 
@@ -1056,6 +1170,23 @@ def _book_handled(AskFuture fut not None):
 def _ask_pending(token):
     """True if `token` is an ask still waiting for its answer."""
     return type(token) is AskFuture and (<AskFuture>token).fstate == F_PENDING
+
+
+cdef double ttl_deadline(Runtime rt, object ttl) except -1.0:
+    """The loop time after which a message sent now with `ttl` has expired."""
+    return rt.loop.time() + check_timeout(ttl, "ttl")
+
+
+cdef Py_ssize_t count_messages(Ring* r) noexcept:
+    """Messages in `r`, not counting control markers."""
+    cdef unsigned int i
+    cdef Py_ssize_t n = 0
+    cdef PyObject* token
+    for i in range(r.count):
+        token = r.slots[(r.head + i) & (r.size - 1)].token
+        if token == NULL or type(<object>token) is not Marker:
+            n += 1
+    return n
 
 
 cdef double check_timeout(object timeout, str what) except -1.0:

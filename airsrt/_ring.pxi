@@ -101,3 +101,76 @@ cdef inline void ring_free(Ring* r) noexcept:
         r.slots = NULL
         r.size = 0
         r.head = 0
+
+
+# -- a cell's mailbox: one ring, or one ring per priority level ---------------------------------
+# Ordinary mailboxes use `ring` and keep `levels` NULL, so the only cost of priority support on
+# the plain path is one pointer test. Priority mailboxes leave `ring` empty and count in
+# `level_total`; a pop takes the oldest message of the highest non-empty level.
+
+cdef inline unsigned int mb_count(ActorRef c) noexcept:
+    return c.ring.count + c.level_total
+
+
+cdef inline int mb_push(ActorRef c, PyObject* msg, PyObject* token, double deadline, int level) noexcept:
+    if c.levels == NULL:
+        return ring_push(&c.ring, msg, token, deadline)
+    if ring_push(&c.levels[level], msg, token, deadline) < 0:
+        return -1
+    c.level_total += 1
+    return 0
+
+
+cdef inline int mb_push_front(ActorRef c, PyObject* msg, PyObject* token, double deadline) noexcept:
+    """Ahead of every queued user message (of the highest level, for a priority mailbox)."""
+    if c.levels == NULL:
+        return ring_push_front(&c.ring, msg, token, deadline)
+    if ring_push_front(&c.levels[c.nlevels - 1], msg, token, deadline) < 0:
+        return -1
+    c.level_total += 1
+    return 0
+
+
+cdef inline void mb_pop(ActorRef c, Slot* out) noexcept:
+    """The next message to handle; needs mb_count(c) > 0."""
+    cdef int i
+    if c.levels == NULL:
+        ring_pop(&c.ring, out)
+        return
+    i = c.nlevels - 1
+    while c.levels[i].count == 0:
+        i -= 1
+    ring_pop(&c.levels[i], out)
+    c.level_total -= 1
+
+
+cdef inline void mb_pop_oldest(ActorRef c, Slot* out) noexcept:
+    """The message DROP_OLDEST evicts: the oldest of the lowest non-empty level."""
+    cdef int i = 0
+    if c.levels == NULL:
+        ring_pop(&c.ring, out)
+        return
+    while c.levels[i].count == 0:
+        i += 1
+    ring_pop(&c.levels[i], out)
+    c.level_total -= 1
+
+
+cdef inline void mb_trim(ActorRef c) noexcept:
+    cdef int i
+    ring_trim(&c.ring)
+    if c.levels != NULL:
+        for i in range(c.nlevels):
+            ring_trim(&c.levels[i])
+
+
+cdef inline void mb_free(ActorRef c) noexcept:
+    """Releases every buffer of an empty mailbox."""
+    cdef int i
+    ring_free(&c.ring)
+    if c.levels != NULL and c.level_total == 0:
+        for i in range(c.nlevels):
+            ring_free(&c.levels[i])
+        free(c.levels)
+        c.levels = NULL
+        c.nlevels = 0

@@ -4,6 +4,7 @@
 # (what a failure means, how an actor stops) is a call into the Python subclass's _on_* hooks.
 
 from cpython.mem cimport PyMem_Realloc, PyMem_Free
+from libc.stdlib cimport calloc
 
 # Event kinds: the index is the id counted in C; the severity (logging levels, TRACE = 5)
 # decides whether an event object is built at all (only if someone listens at that level).
@@ -190,7 +191,12 @@ cdef class Runtime:
             cell.capacity = self._default_capacity
             cell.bp = self._default_bp
         else:
-            cell.capacity, cell.bp = mailbox._core_config()
+            cell.capacity, cell.bp, levels = mailbox._core_config()
+            if levels:
+                cell.levels = <Ring*>calloc(levels, sizeof(Ring))
+                if cell.levels == NULL:
+                    raise MemoryError()
+                cell.nlevels = levels
         if isinstance(factory, type) and issubclass(factory, ActorBase):
             cell.table = table_for(factory)     # names the actor while __init__ runs
         actor = construct_actor(cell, factory, args)
@@ -288,11 +294,14 @@ cdef class Runtime:
         cdef HandlerEntry entry
         cdef AskFuture fut
         cdef ActorRef previous = self.current
+        cdef PyObject* previous_msg = self.cur_msg
+        cdef PyObject* previous_token = self.cur_token
         cdef object ctx = cell.ctx
         cdef object msg
         cdef object token
         cdef object tt
         cdef bint resume
+        cdef long long started_ns = 0
         if ctx is None:
             ctx = PyContext_Copy(self.sys_ctx)
             cell.ctx = ctx
@@ -310,9 +319,9 @@ cdef class Runtime:
                     if cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break
                     continue
-                if cell.phase != P_ALIVE or cell.ring.count == 0:
+                if cell.phase != P_ALIVE or mb_count(cell) == 0:
                     break
-                ring_pop(&cell.ring, &slot)
+                mb_pop(cell, &slot)
                 msg = <object>slot.msg
                 _decref(slot.msg)
                 token = None
@@ -328,8 +337,6 @@ cdef class Runtime:
                         fut = <AskFuture>token
                         if fut.fstate != F_PENDING:
                             continue    # withdrawn or timed out: its outcome is booked
-                        fut.started = True
-                        fut.booked = True
                     elif tt is TimerToken:
                         if (<TimerToken>token).cancelled:
                             self.n_withdrawn += 1
@@ -349,17 +356,30 @@ cdef class Runtime:
                     # against the old one when it was sent.
                     drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
                     continue
+                if token is not None and tt is AskFuture:
+                    fut.started = True
+                    fut.booked = True
                 cell.processed += 1
                 self.n_handled += 1
+                if self.trace:
+                    self._on_received(cell, msg)
                 if entry.is_async:
                     self.start_async(cell, entry, msg, token)
                     break
+                self.cur_msg = <PyObject*>msg
+                self.cur_token = <PyObject*>token
+                if self.trace:
+                    started_ns = monotonic_ns()
                 try:
                     result = entry.func(cell.actor, msg)
                 except BaseException as exc:
                     cell.failed += 1
                     self.n_failures += 1
-                    if token is not None:
+                    if self.trace:
+                        self._on_processed(cell, msg, monotonic_ns() - started_ns, exc)
+                    if self.stashed_current:
+                        self.unstash_booking(cell, token)
+                    elif token is not None:
                         settle_error(cell, token, wrap_for_asker(cell, exc, msg))
                     resume = self._on_failure(cell, exc, msg)
                     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
@@ -367,12 +387,18 @@ cdef class Runtime:
                     if not resume or cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break
                 else:
-                    if token is not None:
+                    if self.trace:
+                        self._on_processed(cell, msg, monotonic_ns() - started_ns, None)
+                    if self.stashed_current:
+                        self.unstash_booking(cell, token)
+                    elif token is not None:
                         settle_result(cell, token, result)
                     if cell.sched != S_RUNNING:
                         break       # the handler made the actor busy (lifecycle.run_busy)
         finally:
             self.current = previous
+            self.cur_msg = previous_msg
+            self.cur_token = previous_token
             cell.flags &= ~CF_ON_STACK
             PyContext_Exit(ctx)
             # No Python code runs between the emptiness check and marking the cell idle, so a
@@ -388,8 +414,20 @@ cdef class Runtime:
                     self.rq_tail = cell
                 else:
                     cell.sched = S_IDLE
-                    ring_trim(&cell.ring)
+                    mb_trim(cell)
+                    if cell.flags & CF_IDLE_HOOK:
+                        self._on_idle(cell)
         return n
+
+    cdef int unstash_booking(self, ActorRef cell, object token) except -1:
+        """The handler stashed its message: it counts as not handled yet (it will be, later)."""
+        self.stashed_current = False
+        cell.processed -= 1
+        self.n_handled -= 1
+        if token is not None and type(token) is AskFuture:
+            (<AskFuture>token).started = False
+            (<AskFuture>token).booked = False
+        return 0
 
     cdef int start_async(self, ActorRef cell, HandlerEntry entry, object msg, object token) except -1:
         """Runs an async handler in a Task of its own; the cell is busy until it ends."""
@@ -408,6 +446,8 @@ cdef class Runtime:
         extra.task = task
         extra.task_token = token
         extra.task_msg = msg
+        if self.trace:
+            extra.traced_since = monotonic_ns()
         self._busy[task] = cell
         task.add_done_callback(cell._on_task_done, context=self.sys_ctx)
         return 0
@@ -538,6 +578,22 @@ cdef class Runtime:
             n += 1
             cell = cell.next_ready
         return n
+
+    def _current_message(self, ActorRef cell not None):
+        """The message `cell`'s synchronous handler is handling right now, or None."""
+        if self.current is not cell or self.cur_msg == NULL:
+            return None
+        return <object>self.cur_msg
+
+    def _stash_current(self, ActorRef cell not None):
+        """For context.stash(): the (message, token) `cell` is handling right now, marked as
+        kept for later so the dispatcher does not answer or count it when the handler returns."""
+        if self.current is not cell or self.cur_msg == NULL:
+            return None
+        self.stashed_current = True
+        msg = <object>self.cur_msg
+        token = <object>self.cur_token if self.cur_token != NULL else None
+        return msg, token
 
     def _on_thread(self):
         """True on the thread the system runs on."""

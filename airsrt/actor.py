@@ -19,7 +19,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
 
-from airsrt import _core, lifecycle
+from airsrt import _core, lifecycle, patterns
 from airsrt.errors import ConfigurationError
 from airsrt.health import Health
 from airsrt.timers import schedule
@@ -113,9 +113,11 @@ class Actor(_core.ActorBase):
     Attributes:
         error_action: The class-wide :class:`ErrorAction` after a handler raises (default
             ``ESCALATE``); ``on_error`` may decide per failure instead.
+        stash_capacity: How many messages ``context.stash()`` may hold (default 1000).
     """
 
     error_action: ClassVar[ErrorAction] = ErrorAction.ESCALATE
+    stash_capacity: ClassVar[int] = 1000
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -362,6 +364,31 @@ class Context:
         """Sends `msg` to this actor every `interval` seconds (at most one tick queued at a
         time); a `key` replaces the timer with that key."""
         return schedule(self._cell, interval, msg, key, repeat=True)
+
+    def pipe_to_self(self, awaitable: Awaitable[T], to_msg: Callable[[T | BaseException], Any]) -> asyncio.Task[T]:
+        """Awaits `awaitable` without blocking the mailbox, then delivers
+        ``to_msg(result_or_exception)`` to this actor as a normal message. Cancelled if the
+        actor stops or restarts first."""
+        return patterns.pipe_to_self(self._cell, awaitable, to_msg)
+
+    def stash(self, msg: Any) -> None:
+        """Keeps the message being handled (and its ask, if any) for later; call it from that
+        message's handler. Up to ``stash_capacity`` messages.
+
+        Raises:
+            StashOverflowError: The stash is full.
+        """
+        patterns.stash(self._cell, msg)
+
+    def unstash_all(self) -> int:
+        """Puts the stashed messages back, ahead of newer ones, in the order they were stashed;
+        returns how many."""
+        return patterns.unstash_all(self._cell)
+
+    def set_receive_timeout(self, seconds: float | None) -> None:
+        """Sends :class:`airsrt.ReceiveTimeout` after `seconds` without a message (again while
+        the actor stays idle); ``None`` turns it off. Needs a handler for ReceiveTimeout."""
+        patterns.set_receive_timeout(self._cell, seconds)
 
     def run_blocking(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
         """Runs a blocking function in the loop's default executor; await the result."""

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core, timers
+from airsrt import _core, patterns, timers
 from airsrt._core import (
     FLAG_CLOSING,
     FLAG_READY,
@@ -266,6 +266,7 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
     extra.stopping = req
     cell._phase = PHASE_STOPPING
     timers.cancel_all(cell)
+    patterns.end_incarnation(cell, stopping=False)  # stashed messages rejoin the queue to be settled
     # A restart in progress is not cancelled: its remaining steps see the stop and skip.
     if _terminate_now(system, cell, req):
         finalize(system, cell, req)
@@ -425,13 +426,14 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     cell._sched = SCHED_IDLE
     cell._flags = flags | FLAG_SHUTDOWN if shutdown else flags
     timers.cancel_all(cell)
+    stashed = patterns.end_incarnation(cell, stopping=True)
     extra.stop_reason = reason
     extra.stopping = None
     extra.lifecycle = None
     start_failed_ = bool(flags & FLAG_START_FAILED)
     letter_reason = "start_failed" if start_failed_ else ("shutdown" if shutdown else "stopped")
     requests = [req]
-    for msg, token in cell._take_all():
+    for msg, token in stashed + cell._take_all():
         if type(token) is _core.Marker:
             if token.item[0] == "stop":
                 requests.append(token.item[1])
@@ -500,6 +502,7 @@ def suspend(system: ActorSystem, cell: ActorRef) -> bool:
         return False
     cell._phase = PHASE_RESTARTING
     timers.cancel_all(cell)
+    patterns.end_incarnation(cell, stopping=False)
     return True
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from airsrt.errors import ConfigurationError
 
-__all__ = ["Backpressure", "Mailbox"]
+__all__ = ["Backpressure", "Mailbox", "Priority"]
 
 
 class Backpressure(enum.IntEnum):
@@ -29,6 +29,19 @@ class Backpressure(enum.IntEnum):
     FAIL = 3
 
 
+class Priority(enum.IntEnum):
+    """The priority of a message sent to an actor with a ``Mailbox.priority()`` mailbox.
+
+    Higher priorities are handled first; within one priority, first in, first out. Control
+    steps (stop, supervision) still come before all of them.
+    """
+
+    LOW = 0
+    NORMAL = 1
+    HIGH = 2
+    CRITICAL = 3
+
+
 @dataclass(frozen=True, slots=True)
 class Mailbox:
     """How an actor's mailbox is sized; build one with :meth:`unbounded` or :meth:`bounded`.
@@ -36,10 +49,12 @@ class Mailbox:
     Attributes:
         capacity: Maximum queued user messages, or ``None`` for unbounded.
         backpressure: What happens when a bounded mailbox is full.
+        levels: Priority levels (0: an ordinary FIFO mailbox); see :meth:`priority`.
     """
 
     capacity: int | None = None
     backpressure: Backpressure = Backpressure.BLOCK
+    levels: int = 0
 
     def __post_init__(self) -> None:
         if self.capacity is not None:
@@ -52,6 +67,12 @@ class Mailbox:
                     f"mailbox capacity must be >= 1 (and < 2**31), got {self.capacity}; "
                     "use Mailbox.unbounded() for no limit"
                 )
+        if isinstance(self.levels, bool) or not isinstance(self.levels, int) or not (
+            self.levels == 0 or 2 <= self.levels <= 16
+        ):
+            raise ConfigurationError(
+                f"priority levels must be an int from 2 to 16 (or 0 for none), got {self.levels!r}"
+            )
         if not isinstance(self.backpressure, Backpressure):
             raise ConfigurationError(
                 f"backpressure must be an airsrt.Backpressure, got {self.backpressure!r} "
@@ -68,5 +89,20 @@ class Mailbox:
         """A mailbox holding at most `capacity` messages, applying `backpressure` when full."""
         return cls(capacity, backpressure)
 
-    def _core_config(self) -> tuple[int, int]:
-        return (-1 if self.capacity is None else self.capacity, int(self.backpressure))
+    @classmethod
+    def priority(
+        cls,
+        levels: int = 4,
+        capacity: int | None = None,
+        backpressure: Backpressure = Backpressure.BLOCK,
+    ) -> Mailbox:
+        """A mailbox that hands out higher-priority messages first (FIFO within a priority).
+
+        Send with ``ref.tell(msg, priority=airsrt.Priority.HIGH)``; messages sent without one are
+        ``NORMAL``. With `capacity`, DROP_OLDEST evicts the oldest message of the lowest
+        priority present.
+        """
+        return cls(capacity, backpressure, levels)
+
+    def _core_config(self) -> tuple[int, int, int]:
+        return (-1 if self.capacity is None else self.capacity, int(self.backpressure), self.levels)

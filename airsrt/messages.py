@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
 
-__all__ = ["Message", "Terminated"]
+__all__ = ["Message", "Published", "ReceiveTimeout", "Terminated"]
 
 R = TypeVar("R", covariant=True)
 
@@ -45,3 +45,22 @@ class Terminated:
 def message_type_name(msg: Any) -> str:
     """The class name used for a message in error texts and events."""
     return type(msg).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveTimeout:
+    """Delivered to an actor that has had no message for the time given to
+    ``context.set_receive_timeout()``; repeats while it stays idle."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What a broker subscription made with ``with_topic=True`` receives.
+
+    Attributes:
+        topic: The topic the message was published to.
+        message: The published message.
+    """
+
+    topic: str
+    message: Any

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt.system import ActorSystem
 
-__all__ = ["DeadLetter", "DeadLetters", "Event", "EventStream", "Severity", "Subscription"]
+__all__ = ["DeadLetter", "DeadLetters", "Event", "EventStream", "LatencyLog", "Severity", "Subscription"]
 
 log = logging.getLogger("airsrt")
 
@@ -237,3 +237,28 @@ class DeadLetters:
             )
         else:
             system.emit(KIND_IDS["message.dead_letter"], recipient, None)
+
+
+class LatencyLog:
+    """Handler durations of one actor (the most recent 2048), kept while tracing is on."""
+
+    __slots__ = ("count", "recent")
+
+    def __init__(self) -> None:
+        self.recent: deque[int] = deque(maxlen=2048)
+        self.count = 0
+
+    def add(self, duration_ns: int) -> None:
+        self.recent.append(duration_ns)
+        self.count += 1
+
+    def summary(self) -> dict[str, float]:
+        """Percentiles of the recent durations, in microseconds."""
+        values = sorted(self.recent)
+        if not values:
+            return {"count": 0}
+
+        def at(q: float) -> float:
+            return values[min(int(q * len(values)), len(values) - 1)] / 1000
+
+        return {"count": self.count, "p50_us": at(0.5), "p90_us": at(0.9), "p99_us": at(0.99), "max_us": values[-1] / 1000}

@@ -342,26 +342,34 @@ class Supervisor(Actor):
 
     async def _start(self, child: _Child) -> ActorRef:
         """Spawns a child from its spec and waits until it has started."""
-        spec = child.spec
-        cls = _core.SupervisorRef if spec.is_supervisor else _core.ActorRef
         child.starting = True
         try:
-            try:
-                ref = self._system._spawn(self._cell, spec.factory, spec.args, spec.name, spec.mailbox, cls)
-            except AirsrtError as error:  # the factory raised, or the name is taken
-                raise self._start_error(spec, error) from error
-            child.ref = ref
-            self._by_cell[ref] = child
+            ref = self._spawn_child(child)
             try:
                 await ref.ready()
             except ActorStartError as error:
-                raise self._start_error(spec, error) from error
+                raise self._start_error(child.spec, error) from error
         finally:
             child.starting = False
-        if spec.health is not None:
-            child.monitor = HealthMonitor(self._system, ref, spec.health, self._unhealthy)
-            child.monitor.start()
+        self._watch_health(child)
         return ref
+
+    def _spawn_child(self, child: _Child) -> ActorRef:
+        """Spawns a child from its spec (its on_start runs later, in its own turn)."""
+        spec = child.spec
+        cls = _core.SupervisorRef if spec.is_supervisor else _core.ActorRef
+        try:
+            ref = self._system._spawn(self._cell, spec.factory, spec.args, spec.name, spec.mailbox, cls)
+        except AirsrtError as error:  # the factory raised, or the name is taken
+            raise self._start_error(spec, error) from error
+        child.ref = ref
+        self._by_cell[ref] = child
+        return ref
+
+    def _watch_health(self, child: _Child) -> None:
+        if child.spec.health is not None and child.ref is not None:
+            child.monitor = HealthMonitor(self._system, child.ref, child.spec.health, self._unhealthy)
+            child.monitor.start()
 
     def _start_error(self, spec: ChildSpec, error: BaseException) -> ActorStartError:
         cause = error.__cause__ if isinstance(error, ActorStartError) and error.__cause__ else error

@@ -11,7 +11,9 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from airsrt import _core, lifecycle, ref, supervision
+from airsrt import _core, lifecycle, patterns, ref, supervision
+from airsrt.broker import Broker
+from airsrt.pools import PoolRef, Routing, make_pool
 from airsrt.supervisor import ChildSpec, Supervisor, SupervisorFactory
 from airsrt._core import PHASE_STOPPED
 from airsrt.errors import (
@@ -21,7 +23,7 @@ from airsrt.errors import (
     SystemNotRunningError,
 )
 from airsrt.mailbox import Mailbox
-from airsrt.monitoring import DeadLetters, EventStream, KIND_IDS, Severity
+from airsrt.monitoring import DeadLetters, EventStream, KIND_IDS, LatencyLog, Severity
 from airsrt.strategies import Strategy
 
 __all__ = ["ActorSystem", "run"]
@@ -31,6 +33,9 @@ T = TypeVar("T")
 
 EV_SYSTEM_STARTED = KIND_IDS["system.started"]
 EV_SYSTEM_STOPPED = KIND_IDS["system.stopped"]
+EV_RECEIVED = KIND_IDS["message.received"]
+EV_PROCESSED = KIND_IDS["message.processed"]
+EV_EXPIRED = KIND_IDS["message.expired"]
 
 # Systems bound to a loop, so airsrt.run() can shut them down on a signal.
 _systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
@@ -58,6 +63,9 @@ class ActorSystem(_core.Runtime):
         event_history_severity: The lowest severity kept in that history.
         dead_letter_history: How many dead letters ``dead_letters.recent()`` keeps.
         log_failures: Log handler failures to the ``airsrt`` logger.
+        trace_messages: Emit ``message.received``/``message.processed`` events (TRACE) and
+            keep handler latency percentiles in ``ref.stats()``. Off by default: then it costs
+            one branch per message. Can be switched at run time (``system.trace = True``).
     """
 
     def __init__(
@@ -75,6 +83,7 @@ class ActorSystem(_core.Runtime):
         event_history_severity: Severity = Severity.INFO,
         dead_letter_history: int = 1000,
         log_failures: bool = True,
+        trace_messages: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigurationError(f"system name must be a non-empty str, got {name!r}")
@@ -94,7 +103,12 @@ class ActorSystem(_core.Runtime):
         self.eager_asks = bool(eager_asks)
         self._default_timeout = None if ask_timeout is None else float(ask_timeout)
         if default_mailbox is not None:
-            self._default_capacity, self._default_bp = default_mailbox._core_config()
+            if default_mailbox.levels:
+                raise ConfigurationError(
+                    "default_mailbox cannot be a priority mailbox; give it to the actors that "
+                    "need one: spawn(..., mailbox=Mailbox.priority())"
+                )
+            self._default_capacity, self._default_bp, _ = default_mailbox._core_config()
         self._stop_timeout = stop_timeout
         self._kill_timeout = float(kill_timeout)
         self._log_failures = bool(log_failures)
@@ -107,8 +121,10 @@ class ActorSystem(_core.Runtime):
                 f"guardian must be a strategy (airsrt.OneForOne, OneForAll, RestForOne) or an "
                 f"airsrt.Guardian, got {guardian!r}"
             )
+        self.trace = bool(trace_messages)
         self.events = EventStream(self, event_history, event_history_severity)
         self.dead_letters = DeadLetters(self, dead_letter_history)
+        self.broker = Broker(self)
         self._state = "new"
         self._shutdown_task: asyncio.Task[None] | None = None
         self._abandoned: list[str] = []
@@ -198,6 +214,7 @@ class ActorSystem(_core.Runtime):
                         log.error("%s did not finish stopping by the shutdown deadline", child.name)
             await self._await_lifecycles(deadline)
         finally:
+            self.broker._close()
             self._settle_leftovers()
             self._unbind()
             self._state = "stopped"
@@ -244,6 +261,37 @@ class ActorSystem(_core.Runtime):
         ref = self._spawn(self._root, factory, (), name, None, _core.SupervisorRef)
         await ref.ready()
         return ref
+
+    def spawn_pool(
+        self,
+        factory: Any,
+        *args: Any,
+        size: int,
+        routing: Routing = Routing.ROUND_ROBIN,
+        name: str | None = None,
+        key: Any = None,
+        mailbox: Mailbox | None = None,
+        strategy: Strategy | None = None,
+    ) -> PoolRef:
+        """Starts `size` workers from `factory(*args)` and returns a ref that routes each message
+        to one of them at the call site (synchronous, like :meth:`spawn`).
+
+        Args:
+            routing: A :class:`Routing`; CONSISTENT_HASH needs `key`, a function from a message
+                to its key.
+            name: Registers the pool's supervisor under this name.
+            mailbox: Every worker's mailbox.
+            strategy: The workers' supervision (default: one-for-one, 10 x size restarts in 5 s).
+
+        Raises:
+            ConfigurationError: A bad size, routing, key or factory.
+        """
+        if not self._running:
+            self._on_not_running("spawn a pool")
+        return make_pool(
+            self, factory, args, size=size, routing=routing, name=name, key=key, mailbox=mailbox,
+            strategy=strategy,
+        )
 
     def lookup(self, name: str) -> _core.ActorRef | None:
         """The live actor registered under `name`, or None."""
@@ -324,6 +372,7 @@ class ActorSystem(_core.Runtime):
         lifecycle.fenced_task_done(self, cell, task)
 
     def _on_expired(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
+        self.emit(EV_EXPIRED, cell, {"message_type": type(msg).__name__})
         _core._drop(
             cell,
             msg,
@@ -335,6 +384,27 @@ class ActorSystem(_core.Runtime):
                 actor=cell.name,
                 message=msg,
             ),
+        )
+
+    def _on_idle(self, cell: _core.ActorRef) -> None:
+        patterns.on_idle(self, cell)
+
+    def _on_received(self, cell: _core.ActorRef, msg: Any) -> None:
+        self.emit(EV_RECEIVED, cell, {"message_type": type(msg).__name__})
+
+    def _on_processed(self, cell: _core.ActorRef, msg: Any, duration_ns: int, error: Any) -> None:
+        extra = cell._extra
+        if extra.latency is None:
+            extra.latency = LatencyLog()
+        extra.latency.add(duration_ns)
+        self.emit(
+            EV_PROCESSED,
+            cell,
+            lambda: {
+                "message_type": type(msg).__name__,
+                "duration_us": duration_ns / 1000,
+                "failed": error is not None,
+            },
         )
 
     def _settle_evicted(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
@@ -362,6 +432,7 @@ class ActorSystem(_core.Runtime):
         self._supervisor_of(cell).start_failed(self, cell, error)
 
     def _child_stopped(self, cell: _core.ActorRef, reason: str, req: lifecycle.StopRequest) -> None:
+        self.broker._forget(cell)
         self._supervisor_of(cell).child_stopped(self, cell, reason, req)
 
     def _child_exiting(self, cell: _core.ActorRef, req: lifecycle.StopRequest) -> bool:

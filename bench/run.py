@@ -45,13 +45,24 @@ ROWS = [
     Row("ask round trip, queued (eager off)", "ask_queued[airsrt]", "ask[asyncio]", None),
     Row("supervised spawn, per child (1000 children)", "supervised_spawn[airsrt]", None, 1283.4),
     Row("crash -> restart -> next message handled", "crash_restart_next[airsrt]", None, None),
+    Row("direct tell -> handled (N=20k)", "direct_tell[airsrt]", None, 181.6),
+    Row("broker publish -> handled, 1 subscriber", "publish_1sub[airsrt]", None, 211.88),
+    *(
+        Row(f"broadcast, per subscriber (S={s})", f"broadcast_S{s}[airsrt]", f"broadcast_S{s}[asyncio]",
+            395.11 if s == 10 else None)
+        for s in (1, 10, 100, 1000)
+    ),
+    Row("tell, options unused (N=50k)", "tell[plain]", None, None),
+    Row("tell with ttl=", "tell[ttl]", None, None),
+    Row("tell with priority= (priority mailbox)", "tell[priority]", None, None),
+    Row("tell with tracing on", "tell[traced]", None, None),
 ]
 FLOORS = [
     ("bare Python call", "floor.call"),
     ("deque push + pop", "floor.deque_push_pop"),
     ("future resolved via call_soon (asyncio floor)", "floor.future_call_soon"),
 ]
-SCRIPTS = ["core.py", "supervision.py"]
+SCRIPTS = ["core.py", "supervision.py", "broker.py", "options.py"]
 
 
 def run_script(script: str, loop: str, fast: bool, out: Path) -> pyperf.BenchmarkSuite:

@@ -22,6 +22,19 @@ EXPECTED = {
         "  stop  api",
         "done",
     ],
+    "pubsub.py": [
+        "publish prices.eu.AIR: 3 deliveries",
+        "publish prices.us.BA: 1 deliveries",
+        "publish prices.eu.SAF: 2 deliveries",
+        "trader got a quote: SAF at 160.25",
+        "trader saw: ['prices.eu.AIR=101.5', 'prices.eu.SAF=160.25']",
+        "audit saw: ['AIR']",
+    ],
+    "worker_pool.py": [
+        "40 images resized; round robin gave each worker [10, 10, 10, 10]",
+        "bob's images went to 1 worker",
+        "replaced: True - still 4 workers",
+    ],
 }
 
 

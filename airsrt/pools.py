@@ -1,0 +1,244 @@
+"""Worker pools: ``system.spawn_pool(...)``.
+
+A pool is a set of identical workers supervised one-for-one, and a :class:`PoolRef` that picks a
+worker for each message right at the call site -- there is no router actor in between, so a
+message through a pool costs one routing decision more than a message to a worker. A worker that
+crashes is restarted in place (same ref); one stopped for good is replaced, and its slot in the
+routing is kept, so consistent hashing keeps sending a key to the same slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import enum
+import random
+import zlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airsrt import _core
+from airsrt.errors import ActorStartError, ConfigurationError
+from airsrt.mailbox import Mailbox
+from airsrt.strategies import OneForOne, Strategy
+from airsrt.supervisor import ChildSpec, Supervisor, _ChildExited
+
+if TYPE_CHECKING:
+    from airsrt._core import ActorRef, SupervisorRef
+
+__all__ = ["PoolRef", "Routing"]
+
+_VNODES = 64  # points per worker on the consistent-hash ring
+
+
+class Routing(enum.Enum):
+    """How a pool picks the worker for a message.
+
+    Attributes:
+        ROUND_ROBIN: Each worker in turn.
+        RANDOM: A worker at random.
+        SMALLEST_MAILBOX: The worker with the fewest queued messages (an idle one first).
+        BROADCAST: Every worker gets a copy; an ask gathers every reply into a list.
+        CONSISTENT_HASH: ``key(msg)`` decides: equal keys always reach the same worker slot.
+    """
+
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+    SMALLEST_MAILBOX = "smallest_mailbox"
+    BROADCAST = "broadcast"
+    CONSISTENT_HASH = "consistent_hash"
+
+
+class PoolSupervisor(Supervisor):
+    """The one-for-one supervisor of a pool's workers; keeps the pool's slots up to date."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        factory: Callable[..., Any],
+        args: tuple[Any, ...],
+        mailbox: Mailbox | None,
+        size: int,
+        slots: list[ActorRef],
+    ) -> None:
+        super().__init__(strategy, [ChildSpec(i, factory, *args, mailbox=mailbox) for i in range(size)])
+        self._slots = slots
+        # Workers are spawned now, so the pool routes from the first message on; each starts in
+        # its own turn and handles what it was sent once its on_start is done.
+        slots.clear()
+        for child in self._children:
+            child.starting = True
+            slots.append(self._spawn_child(child))
+
+    async def on_start(self) -> None:
+        for index, child in enumerate(self._children):
+            assert child.ref is not None
+            try:
+                await child.ref.ready()
+            except ActorStartError as error:
+                for started in reversed(self._children):
+                    await self._stop_for_good(started, "shutdown")
+                raise self._start_error(child.spec, error) from error
+            finally:
+                child.starting = False
+
+    def _on_child_exited(self, msg: _ChildExited) -> None:
+        child = self._by_cell.get(msg.cell)
+        super()._on_child_exited(msg)
+        if child is None or child.ref is not msg.cell or self._giving_up or child not in self._children:
+            return
+        # Stopped for good (ref.stop()): replace it in the same slot.
+        index = self._children.index(child)
+        self._slots[index] = self._spawn_child(child)
+
+
+class PoolRef:
+    """A ref to a pool: ``tell``, ``ask`` and ``send`` go to one worker, chosen per message.
+
+    Attributes:
+        routing: The pool's :class:`Routing`.
+    """
+
+    __slots__ = ("_key", "_next", "_ring", "_rng", "_slots", "_supervisor", "routing")
+
+    def __init__(
+        self,
+        supervisor: SupervisorRef,
+        slots: list[ActorRef],
+        routing: Routing,
+        key: Callable[[Any], Any] | None,
+    ) -> None:
+        self._supervisor = supervisor
+        self._slots = slots
+        self.routing = routing
+        self._key = key
+        self._next = 0
+        self._rng = random.Random()
+        self._ring: tuple[list[int], list[int]] | None = None
+        if routing is Routing.CONSISTENT_HASH:
+            points = sorted((_hash(f"{slot}:{v}"), slot) for slot in range(len(slots)) for v in range(_VNODES))
+            self._ring = ([h for h, _ in points], [slot for _, slot in points])
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def _pick(self, msg: Any) -> ActorRef:
+        slots = self._slots
+        routing = self.routing
+        if routing is Routing.ROUND_ROBIN:
+            index = self._next
+            self._next = (index + 1) % len(slots)
+            return slots[index]
+        if routing is Routing.RANDOM:
+            return slots[self._rng.randrange(len(slots))]
+        if routing is Routing.SMALLEST_MAILBOX:
+            return min(slots, key=_load)
+        assert self._ring is not None and self._key is not None
+        hashes, owners = self._ring
+        at = bisect.bisect(hashes, _hash(str(self._key(msg)))) % len(hashes)
+        return slots[owners[at]]
+
+    def tell(self, msg: Any, ttl: float | None = None, priority: Any = None) -> None:
+        """Sends `msg` to one worker (every worker for BROADCAST); like ``ActorRef.tell``."""
+        if self.routing is Routing.BROADCAST:
+            for worker in tuple(self._slots):
+                worker.tell(msg, ttl, priority)
+            return
+        self._pick(msg).tell(msg, ttl, priority)
+
+    def ask(self, msg: Any, timeout: Any = _core.DEFAULT, ttl: float | None = None, priority: Any = None) -> Any:
+        """Asks one worker; for BROADCAST, every worker, and the awaitable gives the list of
+        their replies in slot order."""
+        if self.routing is Routing.BROADCAST:
+            return asyncio.gather(*(w.ask(msg, timeout, ttl, priority) for w in tuple(self._slots)))
+        return self._pick(msg).ask(msg, timeout, ttl, priority)
+
+    async def send(self, msg: Any, timeout: float | None = None) -> None:
+        """Like ``ActorRef.send``: waits for room in the chosen worker's BLOCK mailbox."""
+        if self.routing is Routing.BROADCAST:
+            await asyncio.gather(*(w.send(msg, timeout) for w in tuple(self._slots)))
+            return
+        await self._pick(msg).send(msg, timeout)
+
+    # -- the pool as a whole ------------------------------------------------------------------
+
+    @property
+    def workers(self) -> tuple[ActorRef, ...]:
+        """The current worker refs, by slot."""
+        return tuple(self._slots)
+
+    @property
+    def supervisor(self) -> SupervisorRef:
+        """The supervisor of the workers."""
+        return self._supervisor
+
+    @property
+    def name(self) -> str:
+        return self._supervisor.name
+
+    @property
+    def is_alive(self) -> bool:
+        return self._supervisor.is_alive
+
+    def mailbox_size(self) -> int:
+        """Messages queued across all workers."""
+        return sum(w.mailbox_size() for w in self._slots)
+
+    def stats(self) -> dict[str, Any]:
+        """Per-worker stats and the pool's total of handled messages."""
+        workers = [w.stats() for w in self._slots]
+        return {"processed": sum(w["processed"] for w in workers), "workers": workers}
+
+    async def ready(self) -> None:
+        """Waits until every worker has started."""
+        await self._supervisor.ready()
+
+    async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None:
+        """Stops the workers (children first) and the pool."""
+        await self._supervisor.stop(drain, timeout)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __repr__(self) -> str:
+        return f"<PoolRef {self.name} {self.routing.name} x{len(self._slots)}>"
+
+
+def _load(worker: ActorRef) -> int:
+    return worker.mailbox_size() * 2 + (worker._sched != _core.SCHED_IDLE)
+
+
+def _hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def make_pool(
+    system: Any,
+    factory: Callable[..., Any],
+    args: Sequence[Any],
+    *,
+    size: int,
+    routing: Routing,
+    name: str | None,
+    key: Callable[[Any], Any] | None,
+    mailbox: Mailbox | None,
+    strategy: Strategy | None,
+) -> PoolRef:
+    """``system.spawn_pool``: validates, spawns the pool supervisor and its workers."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigurationError(f"pool size must be an int >= 1, got {size!r}")
+    if not isinstance(routing, Routing):
+        raise ConfigurationError(f"routing must be an airsrt.Routing, got {routing!r}")
+    if routing is Routing.CONSISTENT_HASH and not callable(key):
+        raise ConfigurationError("Routing.CONSISTENT_HASH needs key=, a function from a message to its key")
+    if key is not None and routing is not Routing.CONSISTENT_HASH:
+        raise ConfigurationError("key= is only used by Routing.CONSISTENT_HASH")
+    ChildSpec("worker", factory, *args, mailbox=mailbox)  # validates the factory and mailbox
+    strategy = strategy if strategy is not None else OneForOne(max_restarts=10 * size, within=5.0)
+    slots: list[ActorRef] = []
+
+    def build() -> PoolSupervisor:
+        return PoolSupervisor(strategy, factory, tuple(args), mailbox, size, slots)
+
+    build.__name__ = "Pool"
+    supervisor = system._spawn(system._root, build, (), name, None, _core.SupervisorRef)
+    return PoolRef(supervisor, slots, routing, key)

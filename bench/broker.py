@@ -1,0 +1,88 @@
+"""pyperf script: broker publish against a direct tell, and broadcast cost per subscriber.
+
+Broadcast rows time the publish call: putting one message into S mailboxes (the fan-out). The
+baseline does the same into S Queue+Task actors (``put_nowait`` in a loop); every copy is then
+handled before the next sample, outside the timing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import common
+from baseline import QueueActor
+
+TELLS = 20_000
+SUBSCRIBERS = (1, 10, 100, 1000)
+
+
+def publish_vs_tell(loops: int, kind: str, how: str) -> float:
+    async def main() -> float:
+        async with common.system() as system:
+            ref = system.spawn(common.Counter)
+            broker = system.broker
+            broker.subscribe("counter", ref)
+            inc, get = common.Inc(), common.Get()
+            t0 = time.perf_counter()
+            for _ in range(loops):
+                if how == "tell":
+                    for _ in range(TELLS):
+                        ref.tell(inc)
+                else:
+                    for _ in range(TELLS):
+                        broker.publish("counter", inc)
+                await ref.ask(get)
+            return time.perf_counter() - t0
+
+    return common.run(kind, main)
+
+
+def broadcast_airsrt(loops: int, kind: str, subscribers: int) -> float:
+    async def main() -> float:
+        async with common.system() as system:
+            refs = [system.spawn(common.Counter) for _ in range(subscribers)]
+            for ref in refs:
+                system.broker.subscribe("fanout", ref)
+            publish, inc, get = system.broker.publish, common.Inc(), common.Get()
+            total = 0.0
+            for _ in range(loops):
+                t0 = time.perf_counter()
+                publish("fanout", inc)
+                total += time.perf_counter() - t0
+                await refs[-1].ask(get)  # all copies handled before the next sample
+            return total
+
+    return common.run(kind, main)
+
+
+def broadcast_asyncio(loops: int, kind: str, subscribers: int) -> float:
+    async def main() -> float:
+        handler = common.counter_handler()
+        actors = [QueueActor(handler) for _ in range(subscribers)]
+        inc, get = common.Inc(), common.Get()
+        total = 0.0
+        for _ in range(loops):
+            t0 = time.perf_counter()
+            for actor in actors:
+                actor.tell(inc)
+            total += time.perf_counter() - t0
+            await actors[-1].ask(get)
+        for actor in actors:
+            await actor.stop()
+        return total
+
+    return common.run(kind, main)
+
+
+def main() -> None:
+    runner, args = common.make_runner()
+    kind = args.loop
+    runner.bench_time_func("direct_tell[airsrt]", publish_vs_tell, kind, "tell", inner_loops=TELLS)
+    runner.bench_time_func("publish_1sub[airsrt]", publish_vs_tell, kind, "publish", inner_loops=TELLS)
+    for s in SUBSCRIBERS:
+        runner.bench_time_func(f"broadcast_S{s}[airsrt]", broadcast_airsrt, kind, s, inner_loops=s)
+        runner.bench_time_func(f"broadcast_S{s}[asyncio]", broadcast_asyncio, kind, s, inner_loops=s)
+
+
+if __name__ == "__main__":
+    main()
