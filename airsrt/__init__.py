@@ -67,7 +67,7 @@ from airsrt.supervisor import ChildInfo, ChildSpec, RestartLimitError, superviso
 from airsrt.system import ActorSystem, run
 from airsrt.timers import Timer
 
-_core._install(_ref_ops, _supervisor_ops, Context, _table_for)
+_core._install(_ref_ops, _supervisor_ops, Actor, Context, _table_for)
 
 ActorRef = _core.ActorRef
 AskFuture = _core.AskFuture

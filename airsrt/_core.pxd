@@ -68,11 +68,6 @@ cdef class Marker:
     cdef public object item
 
 
-cdef class ActorBase:
-    cdef ActorRef _cell
-    cdef object _context
-
-
 cdef class CellExtra:
     cdef public object control
     cdef public object putters
@@ -96,19 +91,19 @@ cdef class CellExtra:
     cdef public object pipes
     cdef public object latency
     cdef public object traced_since
+    cdef public object name
 
 
 cdef class ActorRef:
+    # Field order is layout: one-byte fields together, then four-byte ones, then pointers, so
+    # that an idle actor's cell stays small (it is most of an actor's memory).
     cdef Runtime rt
     cdef unsigned char sched
     cdef unsigned char phase
     cdef unsigned char bp
     cdef unsigned char flags
-    cdef int capacity
-    cdef Ring ring
-    cdef Ring* levels             # priority mailboxes only: one ring per level, lowest first
-    cdef unsigned int level_total
-    cdef unsigned char nlevels
+    cdef unsigned char nlevels          # priority levels (0: an ordinary mailbox)
+    cdef int capacity                   # -1: unbounded
     cdef unsigned int n_control
     cdef unsigned int n_putters
     cdef unsigned int uid
@@ -117,6 +112,8 @@ cdef class ActorRef:
     cdef unsigned int restarts
     cdef unsigned int max_mailbox
     cdef unsigned long long processed
+    cdef Ring ring                      # the mailbox (a priority mailbox keeps only its count here)
+    cdef Ring* levels                   # priority mailboxes only: one ring per level, lowest first
     cdef object actor
     cdef HandlerTable table
     cdef object ctx
@@ -124,7 +121,6 @@ cdef class ActorRef:
     cdef ActorRef parent
     cdef ActorRef prev_sibling
     cdef ActorRef next_sibling
-    cdef object name_
     cdef object factory
     cdef tuple args
     cdef CellExtra extra

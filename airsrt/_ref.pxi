@@ -71,8 +71,20 @@ cdef ActorRef _spawning = None
 cdef object _ref_ops = None
 cdef object _supervisor_ops = None
 
-# The Context class (airsrt/actor.py), installed at import.
+# The Actor and Context classes (airsrt/actor.py), installed at import. Actor is a plain Python
+# class (so its instances get CPython's inline attribute values, which a compiled base class
+# would prevent); its two __slots__ -- the cell and the Context -- are read and written here
+# through their offsets, taken from the slots' member descriptors.
+cdef object _actor_class = None
 cdef object _context_class = None
+cdef Py_ssize_t _cell_slot = 0
+cdef Py_ssize_t _context_slot = 0
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
 
 # HandlerTable for each Actor class, filled by airsrt/actor.py when the class is created (or
 # lazily, via _table_builder, when its annotations could not be resolved then).
@@ -80,13 +92,64 @@ cdef dict _tables = {}
 cdef object _table_builder = None
 
 
-def _install(ref_ops, supervisor_ops, context_class, table_builder):
+def _install(ref_ops, supervisor_ops, actor_class, context_class, table_builder):
     """Connects the compiled core to its Python halves (called once by ``airsrt/__init__``)."""
-    global _ref_ops, _supervisor_ops, _context_class, _table_builder
+    global _ref_ops, _supervisor_ops, _actor_class, _context_class, _table_builder
+    global _cell_slot, _context_slot
     _ref_ops = ref_ops
     _supervisor_ops = supervisor_ops
+    _actor_class = actor_class
     _context_class = context_class
     _table_builder = table_builder
+    _cell_slot = slot_offset(actor_class, "_airsrt_cell")
+    _context_slot = slot_offset(actor_class, "_airsrt_context")
+
+
+cdef Py_ssize_t slot_offset(type cls, str name) except -1:
+    descr = cls.__dict__[name]
+    if type(descr).__name__ != "member_descriptor":
+        raise TypeError(f"{cls.__name__}.{name} must be a __slots__ entry")
+    return (<PyMemberDescrObject*>descr).d_member.offset
+
+
+cdef extern from "Python.h":
+    int PyObject_GC_IsTracked(object)
+    void PyObject_GC_Track(object)
+    void PyObject_GC_UnTrack(object)
+
+
+cdef inline void gc_own(object obj) noexcept:
+    """A live cell owns `obj` (its actor instance, its contextvars Context): nothing can make it
+    garbage while the actor runs, so the cyclic GC need not traverse it -- a million actors are
+    then not walked by every full collection. The GC stays correct (references from an
+    untracked object count as external), and gc_release hands the object back at the end."""
+    if PyObject_GC_IsTracked(obj):
+        PyObject_GC_UnTrack(obj)
+
+
+cdef inline void gc_release(object obj) noexcept:
+    """The cell lets go of `obj`: the GC tracks it again, so any cycle it is part of is found."""
+    if obj is not None and not PyObject_GC_IsTracked(obj):
+        PyObject_GC_Track(obj)
+
+
+cdef object new_context(Runtime rt):
+    """The contextvars Context an actor's handlers run in: a copy of the system's."""
+    ctx = PyContext_Copy(rt.sys_ctx)
+    gc_own(ctx)
+    return ctx
+
+
+cdef inline PyObject* slot_get(object obj, Py_ssize_t offset) noexcept:
+    return (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+
+
+cdef inline void slot_set(object obj, Py_ssize_t offset, object value) noexcept:
+    cdef PyObject** where = <PyObject**>((<char*><PyObject*>obj) + offset)
+    cdef PyObject* old = where[0]
+    _incref(<PyObject*>value)
+    where[0] = <PyObject*>value
+    _xdecref(old)   # the old value is an ActorRef or a Context: no user code runs
 
 
 def _register_table(type cls not None, HandlerTable table not None):
@@ -100,23 +163,27 @@ cdef HandlerTable table_for(type cls):
     return <HandlerTable>_table_builder(cls)
 
 
-cdef class ActorBase:
-    """Compiled base of :class:`airsrt.Actor`: ties the instance to its cell."""
-
-    @property
-    def context(self):
-        """The actor's :class:`airsrt.Context`; usable from ``__init__`` on."""
-        if self._context is None:
-            if self._cell is None:
-                if _spawning is None:
-                    raise RuntimeError(
-                        f"{type(self).__name__} was not created by ActorSystem.spawn(); "
-                        "self.context exists only for actors the system started "
-                        "(spawn the class instead of instantiating it)"
-                    )
-                self._cell = _spawning
-            self._context = _context_class(self._cell)
-        return self._context
+def _context_of(actor):
+    """``Actor.context``: the actor's Context, made on first use (from ``__init__`` on)."""
+    cdef PyObject* found
+    if not isinstance(actor, _actor_class):
+        raise TypeError(f"context belongs to airsrt.Actor instances, not {type(actor).__name__}")
+    found = slot_get(actor, _context_slot)
+    if found != NULL:
+        return <object>found
+    found = slot_get(actor, _cell_slot)
+    if found == NULL:
+        if _spawning is None:
+            raise RuntimeError(
+                f"{type(actor).__name__} was not created by ActorSystem.spawn(); "
+                "self.context exists only for actors the system started "
+                "(spawn the class instead of instantiating it)"
+            )
+        slot_set(actor, _cell_slot, _spawning)
+        found = <PyObject*>_spawning
+    context = _context_class(<object>found)
+    slot_set(actor, _context_slot, context)
+    return context
 
 
 @cython.final
@@ -132,6 +199,7 @@ cdef object construct_actor(ActorRef cell, object factory, tuple args):
     """Builds the actor instance through `factory` with `cell` visible to ``self.context``."""
     global _spawning
     cdef ActorRef previous = _spawning
+    cdef PyObject* owner
     _spawning = cell
     try:
         actor = factory(*args)
@@ -144,22 +212,23 @@ cdef object construct_actor(ActorRef cell, object factory, tuple args):
         ) from exc
     finally:
         _spawning = previous
-    if not isinstance(actor, ActorBase):
+    if not isinstance(actor, _actor_class):
         raise TypeError(
             f"spawn() factory {factory!r} returned {type(actor).__name__}, not an airsrt.Actor; "
             "pass an Actor subclass or a callable that returns an instance of one"
         )
-    base = <ActorBase>actor
-    if base._cell is None:
-        base._cell = cell
-    elif base._cell is not cell:
+    owner = slot_get(actor, _cell_slot)
+    if owner == NULL:
+        slot_set(actor, _cell_slot, cell)
+    elif owner != <PyObject*>cell:
         raise TypeError(
             f"spawn() factory {factory!r} returned an actor that already belongs to "
-            f"{base._cell.display_name()}; a factory must build a new instance each call"
+            f"{(<ActorRef>owner).display_name()}; a factory must build a new instance each call"
         )
     return actor
 
 
+@cython.no_gc
 cdef class ActorRef:
     """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it.
 
@@ -452,15 +521,15 @@ cdef class ActorRef:
     # -- compiled internals ----------------------------------------------------------------
 
     cdef str display_name(self):
-        if self.name_ is not None:
-            return <str>self.name_
+        if self.extra is not None and self.extra.name is not None:
+            return <str>self.extra.name
         if self.table is None:
             return f"actor#{self.uid}"
         return f"{self.table.class_name}#{self.uid}"
 
     def display_name_for(self, factory):
-        if self.name_ is not None:
-            return self.name_
+        if self.extra is not None and self.extra.name is not None:
+            return self.extra.name
         cls_name = getattr(factory, "__name__", None) or type(factory).__name__
         return f"{cls_name}#{self.uid}"
 
@@ -574,7 +643,7 @@ cdef class ActorRef:
         cdef PyObject* previous_token = rt.cur_token
         cdef object ctx = self.ctx
         if ctx is None:
-            ctx = PyContext_Copy(rt.sys_ctx)
+            ctx = new_context(rt)
             self.ctx = ctx
         PyContext_Enter(ctx)
         self.sched = S_RUNNING
@@ -745,11 +814,12 @@ cdef class ActorRef:
 
     def _queued(self):
         """User messages waiting (rings and parked senders), not counting control markers."""
-        cdef Py_ssize_t n = self.n_putters + count_messages(&self.ring)
+        cdef Py_ssize_t n = self.n_putters
         cdef int i
-        if self.levels != NULL:
-            for i in range(self.nlevels):
-                n += count_messages(&self.levels[i])
+        if self.levels == NULL:
+            return n + count_messages(&self.ring)
+        for i in range(self.nlevels):
+            n += count_messages(&self.levels[i])
         return n
 
     def _has_room(self):
@@ -805,6 +875,8 @@ cdef class ActorRef:
 
     def _release(self):
         """Breaks the cell's cycles once it has stopped for good."""
+        gc_release(self.actor)
+        gc_release(self.ctx)
         self.actor = None
         self.ctx = None
         self.factory = None
@@ -895,7 +967,7 @@ cdef class ActorRef:
     @property
     def _ctx(self):
         if self.ctx is None:
-            self.ctx = PyContext_Copy(self.rt.sys_ctx)
+            self.ctx = new_context(self.rt)
         return self.ctx
 
     @_ctx.setter
@@ -924,7 +996,7 @@ cdef class ActorRef:
 
     @property
     def _registered_name(self):
-        return self.name_
+        return self.extra.name if self.extra is not None else None
 
     @property
     def _uid(self):
@@ -971,6 +1043,9 @@ cdef class ActorRef:
 
     def _new_incarnation(self, actor, HandlerTable table not None):
         """Installs a freshly built instance after a restart."""
+        gc_release(self.actor)
+        gc_release(self.ctx)
+        gc_own(actor)
         self.actor = actor
         self.table = table
         self.ctx = None
@@ -1032,6 +1107,7 @@ cdef class ActorRef:
         )
 
 
+@cython.no_gc
 cdef class SupervisorRef(ActorRef):
     """The ref of a supervisor: an :class:`ActorRef` that also manages its children.
 

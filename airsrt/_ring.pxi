@@ -1,11 +1,12 @@
 # The mailbox ring buffer: a power-of-two array of (message, token, deadline) slots.
 #
 # Every function here is plain C on the caller's thread, under the GIL, and runs no Python code:
-# only INCREFs (which cannot run code) and malloc/free. That is what lets a foreign thread push
+# only INCREFs (which cannot run code) and PyMem allocations (pymalloc for small rings, visible
+# to tracemalloc like any Python memory). That is what lets a foreign thread push
 # while the loop thread drains, and what keeps "ring empty?" -> "mark idle" free of interleaving.
 # Popping transfers the slot's references to the caller, who releases them after use.
 
-from libc.stdlib cimport malloc, free
+from cpython.mem cimport PyMem_Malloc, PyMem_Free, PyMem_Calloc
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
@@ -15,9 +16,12 @@ cdef extern from "Python.h":
     void _xdecref "Py_XDECREF"(PyObject*)
 
 cdef enum:
-    RING_MIN_SIZE = 4
-    # Rings larger than this are released once drained, so a backlog does not pin its memory.
-    RING_KEEP_SIZE = 64
+    # An actor sent one message owns a one-slot ring (24 bytes from pymalloc): a million
+    # actors that each got a message do not pay for room they never use.
+    RING_MIN_SIZE = 1
+    # A drained ring up to this size is kept for the next burst (384 KiB at most); a larger one,
+    # left by a real backlog, is released so the backlog does not pin its memory.
+    RING_KEEP_SIZE = 16384
 
 
 cdef inline int ring_reserve(Ring* r, unsigned int need) noexcept:
@@ -30,7 +34,7 @@ cdef inline int ring_reserve(Ring* r, unsigned int need) noexcept:
     new_size = r.size if r.size else RING_MIN_SIZE
     while new_size < need:
         new_size <<= 1
-    slots = <Slot*>malloc(new_size * sizeof(Slot))
+    slots = <Slot*>PyMem_Malloc(new_size * sizeof(Slot))
     if slots == NULL:
         return -1
     if r.count:
@@ -40,7 +44,7 @@ cdef inline int ring_reserve(Ring* r, unsigned int need) noexcept:
         else:
             memcpy(slots, r.slots + r.head, first * sizeof(Slot))
             memcpy(slots + first, r.slots, (r.count - first) * sizeof(Slot))
-    free(r.slots)
+    PyMem_Free(r.slots)
     r.slots = slots
     r.size = new_size
     r.head = 0
@@ -88,7 +92,7 @@ cdef inline void ring_pop(Ring* r, Slot* out) noexcept:
 cdef inline void ring_trim(Ring* r) noexcept:
     """Releases the buffer of an empty ring that grew past the keep size."""
     if r.count == 0 and r.size > RING_KEEP_SIZE:
-        free(r.slots)
+        PyMem_Free(r.slots)
         r.slots = NULL
         r.size = 0
         r.head = 0
@@ -97,7 +101,7 @@ cdef inline void ring_trim(Ring* r) noexcept:
 cdef inline void ring_free(Ring* r) noexcept:
     """Releases the buffer of an empty ring (a stopped actor keeps no storage)."""
     if r.count == 0 and r.slots != NULL:
-        free(r.slots)
+        PyMem_Free(r.slots)
         r.slots = NULL
         r.size = 0
         r.head = 0
@@ -105,11 +109,12 @@ cdef inline void ring_free(Ring* r) noexcept:
 
 # -- a cell's mailbox: one ring, or one ring per priority level ---------------------------------
 # Ordinary mailboxes use `ring` and keep `levels` NULL, so the only cost of priority support on
-# the plain path is one pointer test. Priority mailboxes leave `ring` empty and count in
-# `level_total`; a pop takes the oldest message of the highest non-empty level.
+# the plain path is one pointer test. A priority mailbox stores nothing in `ring`: its
+# `ring.count` is the total across the levels (so counting is the same for both kinds), and a
+# pop takes the oldest message of the highest non-empty level.
 
 cdef inline unsigned int mb_count(ActorRef c) noexcept:
-    return c.ring.count + c.level_total
+    return c.ring.count
 
 
 cdef inline int mb_push(ActorRef c, PyObject* msg, PyObject* token, double deadline, int level) noexcept:
@@ -117,7 +122,7 @@ cdef inline int mb_push(ActorRef c, PyObject* msg, PyObject* token, double deadl
         return ring_push(&c.ring, msg, token, deadline)
     if ring_push(&c.levels[level], msg, token, deadline) < 0:
         return -1
-    c.level_total += 1
+    c.ring.count += 1
     return 0
 
 
@@ -127,7 +132,7 @@ cdef inline int mb_push_front(ActorRef c, PyObject* msg, PyObject* token, double
         return ring_push_front(&c.ring, msg, token, deadline)
     if ring_push_front(&c.levels[c.nlevels - 1], msg, token, deadline) < 0:
         return -1
-    c.level_total += 1
+    c.ring.count += 1
     return 0
 
 
@@ -141,7 +146,7 @@ cdef inline void mb_pop(ActorRef c, Slot* out) noexcept:
     while c.levels[i].count == 0:
         i -= 1
     ring_pop(&c.levels[i], out)
-    c.level_total -= 1
+    c.ring.count -= 1
 
 
 cdef inline void mb_pop_oldest(ActorRef c, Slot* out) noexcept:
@@ -153,13 +158,14 @@ cdef inline void mb_pop_oldest(ActorRef c, Slot* out) noexcept:
     while c.levels[i].count == 0:
         i += 1
     ring_pop(&c.levels[i], out)
-    c.level_total -= 1
+    c.ring.count -= 1
 
 
 cdef inline void mb_trim(ActorRef c) noexcept:
     cdef int i
-    ring_trim(&c.ring)
-    if c.levels != NULL:
+    if c.levels == NULL:
+        ring_trim(&c.ring)
+    else:
         for i in range(c.nlevels):
             ring_trim(&c.levels[i])
 
@@ -167,10 +173,11 @@ cdef inline void mb_trim(ActorRef c) noexcept:
 cdef inline void mb_free(ActorRef c) noexcept:
     """Releases every buffer of an empty mailbox."""
     cdef int i
-    ring_free(&c.ring)
-    if c.levels != NULL and c.level_total == 0:
+    if c.levels == NULL:
+        ring_free(&c.ring)
+    elif c.ring.count == 0:
         for i in range(c.nlevels):
             ring_free(&c.levels[i])
-        free(c.levels)
+        PyMem_Free(c.levels)
         c.levels = NULL
         c.nlevels = 0

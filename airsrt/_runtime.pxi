@@ -4,7 +4,6 @@
 # (what a failure means, how an actor stops) is a call into the Python subclass's _on_* hooks.
 
 from cpython.mem cimport PyMem_Realloc, PyMem_Free
-from libc.stdlib cimport calloc
 
 # Event kinds: the index is the id counted in C; the severity (logging levels, TRACE = 5)
 # decides whether an event object is built at all (only if someone listens at that level).
@@ -107,15 +106,24 @@ cdef class Runtime:
         root = ActorRef.__new__(ActorRef)
         root.rt = self
         root.table = _ROOT_TABLE
-        root.name_ = "guardian"
+        root.get_extra().name = "guardian"
         root.phase = P_ALIVE
         root.incarnation_ = 1
         self._root = root
         self._running = True
 
     def _unbind(self):
-        """Stops accepting work and cancels the deadline timer (end of shutdown)."""
+        """Stops accepting work and cancels the deadline timer (end of shutdown).
+
+        Cells are not tracked by the cyclic GC, so the one cycle left between the system and
+        its root cell is broken here; stopped refs that users keep still reach the system.
+        """
         self._running = False
+        if self._root is not None and self._root.extra is not None:
+            self._root.extra.first_child = None
+            self._root.extra.last_child = None
+        if self._root is not None:
+            self._root.rt = None
         if self.deadline_handle is not None:
             self.deadline_handle.cancel()
             self.deadline_handle = None
@@ -158,6 +166,7 @@ cdef class Runtime:
                              object mailbox, type cls):
         cdef ActorRef cell
         cdef HandlerTable table
+        cdef PyObject* hit
         if not self._running:
             self._on_not_running("spawn")
         if parent is None:
@@ -186,21 +195,24 @@ cdef class Runtime:
         self.next_uid += 1
         cell.uid = self.next_uid
         cell.incarnation_ = 1
-        cell.name_ = name
+        if name is not None:
+            cell.get_extra().name = name
         if mailbox is None:
             cell.capacity = self._default_capacity
             cell.bp = self._default_bp
         else:
             cell.capacity, cell.bp, levels = mailbox._core_config()
             if levels:
-                cell.levels = <Ring*>calloc(levels, sizeof(Ring))
+                cell.levels = <Ring*>PyMem_Calloc(levels, sizeof(Ring))
                 if cell.levels == NULL:
                     raise MemoryError()
                 cell.nlevels = levels
-        if isinstance(factory, type) and issubclass(factory, ActorBase):
-            cell.table = table_for(factory)     # names the actor while __init__ runs
+        hit = PyDict_GetItem(_tables, factory)
+        if hit != NULL:
+            cell.table = <HandlerTable>hit     # names the actor while __init__ runs
         actor = construct_actor(cell, factory, args)
         table = table_for(type(actor))
+        gc_own(actor)
         cell.actor = actor
         cell.table = table
         cell.factory = factory
@@ -303,7 +315,7 @@ cdef class Runtime:
         cdef bint resume
         cdef long long started_ns = 0
         if ctx is None:
-            ctx = PyContext_Copy(self.sys_ctx)
+            ctx = new_context(self)
             cell.ctx = ctx
         PyContext_Enter(ctx)
         cell.sched = S_RUNNING

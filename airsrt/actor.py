@@ -103,7 +103,7 @@ def _mark(func: F, message_types: tuple[type, ...]) -> F:
     return func
 
 
-class Actor(_core.ActorBase):
+class Actor:
     """Base class of actors.
 
     Subclass it, give it ``@handler`` methods, and start it with ``system.spawn(MyActor, ...)``;
@@ -116,8 +116,17 @@ class Actor(_core.ActorBase):
         stash_capacity: How many messages ``context.stash()`` may hold (default 1000).
     """
 
+    # The cell and the Context; the compiled core reads and writes them directly. Subclasses
+    # without __slots__ get the usual __dict__ (with CPython's inline attribute values).
+    __slots__ = ("_airsrt_cell", "_airsrt_context")
+
     error_action: ClassVar[ErrorAction] = ErrorAction.ESCALATE
     stash_capacity: ClassVar[int] = 1000
+
+    context = property(
+        _core._context_of,
+        doc="The actor's :class:`Context` (usable from ``__init__`` on).",
+    )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

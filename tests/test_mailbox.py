@@ -188,7 +188,18 @@ async def test_unbounded_mailbox_grows_and_shrinks(actor_system):
     stats = ref.stats()
     assert stats["mailbox_size"] == 0 and stats["max_mailbox_size"] == 10_001  # + the ask
     await asyncio.sleep(0)
-    assert ref._ring_slots == 0  # the backlog's buffer was released once drained
+    assert ref._ring_slots == 16384  # a burst-sized ring is kept for the next burst
+    release.clear()
+    ref.tell(Gate())
+    await asyncio.sleep(0)
+    for i in range(40_000):
+        ref.tell(Item(i))
+    assert ref._ring_slots == 65536
+    release.set()
+    while ref.mailbox_size():
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert ref._ring_slots == 0  # a backlog's buffer is released once it has drained
 
 
 async def test_default_mailbox_applies_to_spawns():
