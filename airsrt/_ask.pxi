@@ -157,21 +157,21 @@ cdef class AskFuture:
         return True
 
     cdef int _schedule_callbacks(self) except -1:
-        cdef object loop
+        cdef object call_soon
         if self._cb0 is None and not self._callbacks:
             return 0
-        loop = self.rt.loop
+        call_soon = self.rt.call_soon_fn
         if self._cb0 is not None:
             fn = self._cb0
             ctx = self._ctx0
             self._cb0 = None
             self._ctx0 = None
-            loop.call_soon(fn, self, context=ctx)
+            call_with_context(call_soon, fn, self, ctx)
         if self._callbacks:
             pending = self._callbacks
             self._callbacks = None
             for fn, ctx in pending:
-                loop.call_soon(fn, self, context=ctx)
+                call_with_context(call_soon, fn, self, ctx)
         return 0
 
 

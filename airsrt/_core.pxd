@@ -30,7 +30,7 @@ cdef class HandlerTable:
     cdef object last_type
     cdef HandlerEntry last_entry
     cdef readonly str class_name
-    cdef public bint has_on_start, on_start_async, has_on_stop, on_stop_async
+    cdef public bint has_on_start, on_start_async, has_on_stop, on_stop_async, custom_on_error
     cdef public object default_error_action
 
     cdef HandlerEntry lookup(self, object msg_type)
@@ -153,6 +153,8 @@ cdef class Runtime:
     cdef Py_ssize_t budget
     cdef long long budget_deadline_ns
     cdef object run_cb
+    cdef object call_soon_fn      # loop.call_soon, bound once
+    cdef object call_at_fn        # loop.call_at, bound once
     cdef PyObject** heap
     cdef Py_ssize_t heap_len
     cdef Py_ssize_t heap_cap
@@ -160,6 +162,7 @@ cdef class Runtime:
     cdef double armed_deadline
     cdef object deadline_cb
     cdef unsigned int next_uid
+    cdef bint std_clock           # the loop's time() is time.monotonic(): read the clock here
     cdef PyObject* cur_msg        # the message whose sync handler is running (borrowed)
     cdef PyObject* cur_token      # its token (borrowed): what context.stash() keeps
     cdef bint stashed_current
@@ -193,6 +196,7 @@ cdef class Runtime:
     cdef public unsigned long long n_restarts
     cdef public unsigned long long n_failures
 
+    cdef double now(self) except? -1.0
     cdef int schedule(self, ActorRef cell) except -1
     cdef int schedule_threadsafe(self, ActorRef cell) except -1
     cdef Py_ssize_t drain(self, ActorRef cell) except -1

@@ -14,6 +14,7 @@ from cpython.contextvars cimport PyContext_Copy, PyContext_Enter, PyContext_Exit
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 import sys
+from asyncio import BaseEventLoop as _BaseEventLoop
 from asyncio import CancelledError as _CancelledError
 from asyncio import InvalidStateError as _InvalidStateError
 from asyncio import current_task as _current_task
@@ -38,6 +39,30 @@ from airsrt.errors import (
 
 # Python 3.12 can run a Task's first step inside create_task(): async handlers start at once.
 cdef bint _EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+cdef extern from "Python.h":
+    object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf, object kwnames)
+
+cdef tuple _CONTEXT_KW = ("context",)
+
+
+cdef inline object call_with_context(object fn, object a, object b, object ctx):
+    """``fn(a, b, context=ctx)`` (or ``fn(a, context=ctx)`` when `b` is NULL-like None marker):
+    a vectorcall with a constant keyword-names tuple, so no kwargs dict is built per call."""
+    cdef PyObject* args[3]
+    args[0] = <PyObject*>a
+    args[1] = <PyObject*>b
+    args[2] = <PyObject*>ctx
+    return PyObject_Vectorcall(fn, args, 2, _CONTEXT_KW)
+
+
+cdef inline object call1_with_context(object fn, object a, object ctx):
+    """``fn(a, context=ctx)`` as a vectorcall (see call_with_context)."""
+    cdef PyObject* args[2]
+    args[0] = <PyObject*>a
+    args[1] = <PyObject*>ctx
+    return PyObject_Vectorcall(fn, args, 1, _CONTEXT_KW)
 
 
 @cython.final

@@ -367,7 +367,7 @@ cdef class ActorRef:
         fut = new_ask(rt, self, msg)
         if seconds >= 0.0:
             fut.timeout = seconds
-            fut.deadline = rt.loop.time() + seconds
+            fut.deadline = rt.now() + seconds
             rt.heap_push(fut)
         status = self.offer(msg, fut, deadline, level, &evicted)
         if status != PUSH_OK:
@@ -683,7 +683,7 @@ cdef class ActorRef:
                 fut.msg = msg
                 if seconds >= 0.0:
                     fut.timeout = seconds
-                    fut.deadline = rt.loop.time() + seconds
+                    fut.deadline = rt.now() + seconds
                     rt.heap_push(fut)
             else:
                 fut.fstate = F_FINISHED
@@ -1250,7 +1250,7 @@ def _ask_pending(token):
 
 cdef double ttl_deadline(Runtime rt, object ttl) except -1.0:
     """The loop time after which a message sent now with `ttl` has expired."""
-    return rt.loop.time() + check_timeout(ttl, "ttl")
+    return rt.now() + check_timeout(ttl, "ttl")
 
 
 cdef Py_ssize_t count_messages(Ring* r) noexcept:

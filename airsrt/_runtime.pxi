@@ -97,10 +97,15 @@ cdef class Runtime:
         """Binds the runtime to the running loop and this thread; creates the root cell."""
         cdef ActorRef root
         self.loop = loop
+        # asyncio's own loops define time() as time.monotonic(), i.e. CLOCK_MONOTONIC: read it
+        # directly then (a loop that overrides time(), like a virtual clock, is still asked).
+        self.std_clock = getattr(type(loop), "time", None) is _BaseEventLoop.time
         self.sys_ctx = _copy_context()
         self.thread_id = PyThread_get_thread_ident()
         self.run_cb = self._run
         self.deadline_cb = self._on_deadline
+        self.call_soon_fn = loop.call_soon
+        self.call_at_fn = loop.call_at
         self.budget = self.batch_limit
         self.budget_deadline_ns = monotonic_ns() + <long long>(self.batch_seconds * 1e9)
         root = ActorRef.__new__(ActorRef)
@@ -131,6 +136,12 @@ cdef class Runtime:
     def _pending_asks(self):
         """The asks still waiting on a deadline (for shutdown's final sweep)."""
         return [<object>self.heap[i] for i in range(self.heap_len)]
+
+    cdef double now(self) except? -1.0:
+        """The loop's time (what call_at and asyncio timeouts use)."""
+        if self.std_clock:
+            return monotonic_ns() * 1e-9
+        return self.loop.time()
 
     # -- spawning --------------------------------------------------------------------------
 
@@ -245,7 +256,7 @@ cdef class Runtime:
         if not self.armed:
             self.armed = True
             try:
-                self.loop.call_soon(self.run_cb, context=self.sys_ctx)
+                call1_with_context(self.call_soon_fn, self.run_cb, self.sys_ctx)
             except BaseException:
                 self.armed = False
                 raise
@@ -295,7 +306,7 @@ cdef class Runtime:
         finally:
             # Re-arm in a finally so that nothing a handler does can strand the run queue.
             if self.rq_head is not None:
-                self.loop.call_soon(self.run_cb, context=self.sys_ctx)
+                call1_with_context(self.call_soon_fn, self.run_cb, self.sys_ctx)
             else:
                 self.armed = False
 
@@ -359,7 +370,7 @@ cdef class Runtime:
                         if cell.sched != S_RUNNING or ctx is not cell.ctx:
                             break
                         continue
-                if slot.deadline != 0.0 and self.loop.time() > slot.deadline:
+                if slot.deadline != 0.0 and self.now() > slot.deadline:
                     self._on_expired(cell, msg, token)
                     continue
                 entry = cell.table.lookup(type(msg))
@@ -542,7 +553,7 @@ cdef class Runtime:
                 return 0    # fires no later than needed; it re-arms for what is left
             self.deadline_handle.cancel()
         self.armed_deadline = first
-        self.deadline_handle = self.loop.call_at(first, self.deadline_cb, context=self.sys_ctx)
+        self.deadline_handle = call_with_context(self.call_at_fn, first, self.deadline_cb, self.sys_ctx)
         return 0
 
     def _on_deadline(self):
@@ -550,7 +561,7 @@ cdef class Runtime:
         cdef double now
         self.deadline_handle = None
         # asyncio runs a timer up to one clock resolution early; count those as due.
-        now = self.loop.time() + 1e-6
+        now = self.now() + 1e-6
         while self.heap_len and (<AskFuture>self.heap[0]).deadline <= now:
             fut = <AskFuture>self.heap[0]
             self.heap_remove(fut)
@@ -567,6 +578,16 @@ cdef class Runtime:
         """Counts an event; returns 1 if someone wants the event object built."""
         self.event_counts[kind] += 1
         return _severity[kind] >= self.event_threshold
+
+    def tally(self, int kind):
+        """Counts an event; True if someone listens at its severity (then build and publish it
+        with ``_on_event``). Lets hot paths skip building details nobody will read."""
+        self.event_counts[kind] += 1
+        return _severity[kind] >= self.event_threshold
+
+    def _time(self):
+        """The loop's time, read the cheapest way (see ``now``)."""
+        return self.now()
 
     def emit(self, int kind, cell, details=None):
         """Counts an event and builds it for subscribers listening at its severity.

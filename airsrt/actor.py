@@ -216,6 +216,7 @@ def _build_table(cls: type) -> _core.HandlerTable:
     table.on_start_async = _is_async(cls.on_start)
     table.has_on_stop = cls.on_stop is not Actor.on_stop
     table.on_stop_async = _is_async(cls.on_stop)
+    table.custom_on_error = cls.on_error is not Actor.on_error
     table.default_error_action = cls.error_action
     return table
 

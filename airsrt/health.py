@@ -123,7 +123,7 @@ class HealthMonitor:
         if cell._phase != PHASE_ALIVE:
             self._reset()  # starting or being restarted: nothing to judge yet
             return
-        now = self._system.loop.time()
+        now = self._system._time()
         timeout = self._check.timeout
         if self._pending_since is not None:
             if now - self._pending_since >= timeout:

@@ -192,7 +192,8 @@ def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> Non
     cell._extra.start_error = error
     if system._log_failures:
         log.error("%s failed to start", cell.name, exc_info=(type(exc), exc, exc.__traceback__))
-    system.emit(EV_FAILED, cell, lambda: {"during": "start", "error": repr(exc)})
+    if system.tally(EV_FAILED):
+        system._on_event(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
     _settle_ready_waiters(cell, error)
     system._start_failed(cell, error)
 
@@ -279,6 +280,16 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
 async def _stop_async(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     await _terminate(system, cell, req)
     finalize(system, cell, req)
+
+
+def _nothing_to_end(cell: ActorRef) -> bool:
+    """True when ending the incarnation is only bookkeeping: no task in flight, no children,
+    no on_stop to run (the common restart, which then needs no StopRequest)."""
+    if cell._has_extra:
+        extra = cell._extra
+        if extra.task is not None or extra.first_child is not None:
+            return False
+    return not (cell._flags & FLAG_STARTED and cell._table.has_on_stop)
 
 
 def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
@@ -531,9 +542,12 @@ def restart_group(
         cell = cells[0]
         if not suspend(system, cell):
             return None
-        req = StopRequest("restart", system._child_grace(cell), error=cause)
-        if not _terminate_now(system, cell, req):
-            return _restart_group_async(system, [cell], {cell: req}, cause)
+        if _nothing_to_end(cell):
+            cell._flags &= ~FLAG_STARTED
+        else:
+            req = StopRequest("restart", system._child_grace(cell), error=cause)
+            if not _terminate_now(system, cell, req):
+                return _restart_group_async(system, [cell], {cell: req}, cause)
         reincarnate(system, cell, cause)
         return None
     group = [cell for cell in cells if suspend(system, cell)]
@@ -577,18 +591,17 @@ def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None
         return False
     cell._new_incarnation(actor, table)
     cell._flags &= ~(FLAG_STARTED | FLAG_START_FAILED)
-    system.emit(
-        EV_RESTARTED,
-        cell,
-        lambda: {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None},
-    )
+    if system.tally(EV_RESTARTED):
+        details = {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None}
+        system._on_event(EV_RESTARTED, cell, details)
     if table.has_on_start:
         cell._phase = PHASE_STARTING
         cell._push_control(("start",))
     else:
         cell._phase = PHASE_ALIVE
         cell._flags |= FLAG_STARTED | FLAG_READY
-        system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
+        if system.tally(EV_STARTED):
+            system._on_event(EV_STARTED, cell, {"incarnation": cell.incarnation})
         cell._reschedule()
     return True
 

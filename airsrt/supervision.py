@@ -35,6 +35,8 @@ __all__ = ["Guardian", "decide", "handle_failure"]
 def decide(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) -> ErrorAction:
     """Asks the actor what its failure means; ``on_error`` raising counts as ESCALATE."""
     actor = cell._actor
+    if not cell._table.custom_on_error:
+        return cell._table.default_error_action  # on_error is Actor's: it returns error_action
     try:
         action = lifecycle._run_in_context(system, cell, lambda: actor.on_error(exc, msg))
     except Exception:
@@ -60,11 +62,9 @@ def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg:
     action = decide(system, cell, exc, msg)
     if action is ErrorAction.RESUME:
         return True
-    system.emit(
-        EV_FAILED,
-        cell,
-        lambda: {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name},
-    )
+    if system.tally(EV_FAILED):
+        details = {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name}
+        system._on_event(EV_FAILED, cell, details)
     if action is ErrorAction.STOP:
         # The actor's own exit: its supervisor's restart policy decides whether it returns.
         lifecycle.begin_stop(
@@ -109,7 +109,7 @@ class Guardian:
         else:
             peers = [c for c in system._root._children() if c.is_alive]
             group = self.strategy.affected(peers, cell)
-        if not self._intensity.add(system.loop.time()):
+        if not self._intensity.add(system._time()):
             system.emit(
                 EV_LIMIT,
                 cell,

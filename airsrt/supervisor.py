@@ -393,15 +393,13 @@ class Supervisor(Actor):
     def child_failed(self, system: ActorSystem, cell: ActorRef, exc: BaseException, action: ErrorAction) -> None:
         """A child's handler raised (ESCALATE or RESTART): hold it and report to our turn."""
         child = self._by_cell.get(cell)
-        system.emit(
-            EV_CHILD_FAILED,
-            cell,
-            lambda: {
+        if system.tally(EV_CHILD_FAILED):
+            details = {
                 "supervisor": self._cell.name,
                 "child": child.spec.id if child else None,
                 "error": repr(exc),
-            },
-        )
+            }
+            system._on_event(EV_CHILD_FAILED, cell, details)
         lifecycle.suspend(system, cell)
         only_this = action is ErrorAction.RESTART
         lifecycle.notify(system, self._cell, _ChildDown(cell, cell.incarnation, "failed", exc, only_this))
@@ -459,28 +457,29 @@ class Supervisor(Actor):
                 system, cell, StopRequest(msg.reason, child.spec.shutdown, final=True, error=msg.error)
             )
             return
-        now = system.loop.time()
+        now = system._time()
         if not self._intensity.add(now):
             self._give_up(child, msg.error)
             return
         strategy = self._strategy
-        if msg.only_this or not strategy.restarts_siblings:
-            group = [child]
-        else:
-            group = strategy.affected([c for c in self._children if c.running], child)
-        bystanders = [c for c in group if c is not child and c.spec.restart is RestartPolicy.TEMPORARY]
-        group = [c for c in group if c not in bystanders]
-        system.emit(
-            EV_STRATEGY,
-            self._cell,
-            lambda: {
-                "strategy": type(self._strategy).__name__,
+        group: list[_Child] = [child]
+        bystanders: list[_Child] = []
+        if not msg.only_this and strategy.restarts_siblings:
+            group = []
+            for each in strategy.affected([c for c in self._children if c.running], child):
+                if each is child or each.spec.restart is not RestartPolicy.TEMPORARY:
+                    group.append(each)
+                else:
+                    bystanders.append(each)  # temporary bystanders stop, they are not restarted
+        if system.tally(EV_STRATEGY):
+            details = {
+                "strategy": type(strategy).__name__,
                 "child": child.spec.id,
                 "restart": [c.spec.id for c in group],
                 "stop": [c.spec.id for c in bystanders],
                 "reason": msg.reason,
-            },
-        )
+            }
+            system._on_event(EV_STRATEGY, self._cell, details)
         delay = self._delay(child, now, msg.reason)
         if bystanders:
             lifecycle.run_busy(system, self._cell, self._stop_then_restart(group, bystanders, delay, msg.error))
@@ -522,7 +521,7 @@ class Supervisor(Actor):
         self, group: list[_Child], cause: BaseException | None, now: float | None = None
     ) -> Coroutine[Any, Any, None] | None:
         if now is None:
-            now = self._system.loop.time()
+            now = self._system._time()
         for child in group:
             child.restarts += 1
             child.last_restart = now
