@@ -15,6 +15,7 @@ cdef struct Ring:
     unsigned int head    # index of the oldest message
     unsigned int count
     unsigned int size    # a power of two, 0 while unallocated
+    unsigned int peak    # the most messages held since the ring was last trimmed
 
 
 cdef class HandlerEntry:

@@ -700,6 +700,7 @@ cdef class ActorRef:
                     rt.schedule(self)
                 else:
                     self.sched = S_IDLE
+                    mb_trim(self)
                     if self.flags & CF_IDLE_HOOK:
                         rt._on_idle(self)
         return fut

@@ -19,9 +19,10 @@ cdef enum:
     # An actor sent one message owns a one-slot ring (24 bytes from pymalloc): a million
     # actors that each got a message do not pay for room they never use.
     RING_MIN_SIZE = 1
-    # A drained ring up to this size is kept for the next burst (384 KiB at most); a larger one,
-    # left by a real backlog, is released so the backlog does not pin its memory.
+    # A drained ring up to this size is always kept for the next burst (384 KiB at most).
     RING_KEEP_SIZE = 16384
+    # A drained ring larger than this (6 MiB) held a real backlog: it is released at once.
+    RING_RELEASE_SIZE = 262144
 
 
 cdef inline int ring_reserve(Ring* r, unsigned int need) noexcept:
@@ -63,6 +64,8 @@ cdef inline int ring_push(Ring* r, PyObject* msg, PyObject* token, double deadli
     s.token = token
     s.deadline = deadline
     r.count += 1
+    if r.count > r.peak:
+        r.peak = r.count
     return 0
 
 
@@ -79,6 +82,8 @@ cdef inline int ring_push_front(Ring* r, PyObject* msg, PyObject* token, double 
     s.token = token
     s.deadline = deadline
     r.count += 1
+    if r.count > r.peak:
+        r.peak = r.count
     return 0
 
 
@@ -90,12 +95,17 @@ cdef inline void ring_pop(Ring* r, Slot* out) noexcept:
 
 
 cdef inline void ring_trim(Ring* r) noexcept:
-    """Releases the buffer of an empty ring that grew past the keep size."""
-    if r.count == 0 and r.size > RING_KEEP_SIZE:
+    """At the end of a busy period: releases the buffer of an empty ring that grew past the keep
+    size, unless the period just ended used more than a quarter of it (an actor that keeps
+    receiving bursts keeps its buffer instead of regrowing it every time)."""
+    if r.count == 0 and r.size > RING_KEEP_SIZE and (
+        r.size > RING_RELEASE_SIZE or r.peak * 4 <= r.size
+    ):
         PyMem_Free(r.slots)
         r.slots = NULL
         r.size = 0
         r.head = 0
+    r.peak = r.count
 
 
 cdef inline void ring_free(Ring* r) noexcept:

@@ -12,14 +12,22 @@ import pyperf
 import airsrt
 
 
-def make_runner(*, processes: int | None = None, values: int | None = None) -> tuple[pyperf.Runner, Any]:
-    """A pyperf Runner that also takes ``--loop asyncio|uvloop`` and passes it to its workers."""
-    runner = pyperf.Runner(
-        processes=processes,
-        values=values,
-        add_cmdline_args=lambda cmd, args: cmd.extend(["--loop", args.loop]),
-    )
+def make_runner(
+    *, processes: int | None = None, values: int | None = None, extra: dict[str, Any] | None = None
+) -> tuple[pyperf.Runner, Any]:
+    """A pyperf Runner that also takes ``--loop asyncio|uvloop`` (and the `extra` integer
+    options, name -> default) and passes them on to its worker processes."""
+    extra = extra or {}
+
+    def forward(cmd: list[str], args: Any) -> None:
+        cmd.extend(["--loop", args.loop])
+        for name in extra:
+            cmd.extend([f"--{name}", str(getattr(args, name))])
+
+    runner = pyperf.Runner(processes=processes, values=values, add_cmdline_args=forward)
     runner.argparser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    for name, default in extra.items():
+        runner.argparser.add_argument(f"--{name}", type=int, default=default)
     args = runner.parse_args()
     runner.metadata["event_loop"] = args.loop
     return runner, args

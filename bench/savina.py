@@ -1,0 +1,549 @@
+"""pyperf script: the Savina actor benchmarks (Imam & Sarkar, 2014), airsrt and the baseline.
+
+Each workload runs exactly the same algorithm on airsrt actors and on the asyncio baseline
+(one Queue + one Task per actor); one pyperf value is one whole run of the workload.
+
+- PingPong: two actors send a message back and forth, N round trips, strictly one at a time.
+- Counting: the producer sends N increments to a counter actor, then asks it for the total.
+- ThreadRing: R hops of a token with a counter around a ring of A actors.
+- Fork-Join creation: create N actors, each handles one message (a sin^2 computation) and
+  reports to a collector.
+- Fork-Join throughput: A actors each handle N such messages.
+- Big: W actors each send N pings to random peers, who answer pong; a worker sends its next
+  ping when its pong arrives.
+- Chameneos: C creatures meet in pairs through a mall actor, M meetings in all.
+
+Sizes default to the suite's own (bench/savina sizes in ../shared/savina.md); ``--scale``
+divides them (the runner passes 10 for a fast smoke run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import common
+from baseline import QueueActor
+
+import airsrt
+
+SIZES = {
+    "pingpong": {"n": 40_000},
+    "counting": {"n": 1_000_000},
+    "threadring": {"actors": 100, "hops": 100_000},
+    "fj_create": {"n": 40_000},
+    "fj_throughput": {"actors": 60, "n": 10_000},
+    "big": {"workers": 120, "n": 20_000},
+    "chameneos": {"creatures": 100, "meetings": 200_000},
+}
+
+
+def sized(workload: str, scale: int) -> dict[str, int]:
+    return {k: max(v // scale, 2) for k, v in SIZES[workload].items()}
+
+
+def work(x: float) -> float:
+    """The tiny computation of the Fork-Join workloads."""
+    s = math.sin(x)
+    return s * s
+
+
+# -- messages (shared by both implementations) --------------------------------------------------
+
+
+class Ping:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+class Pong:
+    __slots__ = ("left",)
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+
+class Token:
+    __slots__ = ("hops",)
+
+    def __init__(self, hops: int) -> None:
+        self.hops = hops
+
+
+class Inc:
+    __slots__ = ()
+
+
+class Total(airsrt.Message[int]):
+    __slots__ = ()
+
+
+class Compute:
+    __slots__ = ("x",)
+
+    def __init__(self, x: float) -> None:
+        self.x = x
+
+
+class BigPing:
+    __slots__ = ("sender",)
+
+    def __init__(self, sender: Any) -> None:
+        self.sender = sender
+
+
+class BigPong:
+    __slots__ = ()
+
+
+class Meet:
+    __slots__ = ("creature", "color")
+
+    def __init__(self, creature: Any, color: int) -> None:
+        self.creature = creature
+        self.color = color
+
+
+class Partner:
+    __slots__ = ("color",)
+
+    def __init__(self, color: int) -> None:
+        self.color = color
+
+
+class Go:
+    __slots__ = ()
+
+
+BIG_PONG = BigPong()
+GO = Go()
+
+
+def complement(a: int, b: int) -> int:
+    return a if a == b else 3 - a - b
+
+
+# -- airsrt implementations ---------------------------------------------------------------------
+
+
+class APonger(airsrt.Actor):
+    def __init__(self) -> None:
+        self.pinger: Any = None
+
+    @airsrt.handler
+    def ping(self, msg: Ping) -> None:
+        self.pinger.tell(Pong(msg.left))
+
+
+class APinger(airsrt.Actor):
+    def __init__(self, ponger: airsrt.ActorRef, done: asyncio.Future[None]) -> None:
+        self.ponger = ponger
+        self.done = done
+
+    @airsrt.handler
+    def pong(self, msg: Pong) -> None:
+        if msg.left == 0:
+            self.done.set_result(None)
+        else:
+            self.ponger.tell(Ping(msg.left - 1))
+
+
+class ACounter(airsrt.Actor):
+    def __init__(self) -> None:
+        self.n = 0
+
+    @airsrt.handler
+    def inc(self, msg: Inc) -> None:
+        self.n += 1
+
+    @airsrt.handler
+    def total(self, msg: Total) -> int:
+        return self.n
+
+
+class ARingNode(airsrt.Actor):
+    def __init__(self, done: asyncio.Future[None]) -> None:
+        self.next: Any = None
+        self.done = done
+
+    @airsrt.handler
+    def link(self, msg: airsrt.ActorRef) -> None:
+        self.next = msg
+
+    @airsrt.handler
+    def token(self, msg: Token) -> None:
+        if msg.hops == 0:
+            self.done.set_result(None)
+        else:
+            self.next.tell(Token(msg.hops - 1))
+
+
+class ASink(airsrt.Actor):
+    """Counts reports; resolves `done` after `expected` of them."""
+
+    def __init__(self, expected: int, done: asyncio.Future[None]) -> None:
+        self.left = expected
+        self.done = done
+
+    @airsrt.handler
+    def report(self, msg: float) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.done.set_result(None)
+
+
+class AWorker(airsrt.Actor):
+    """Fork-Join: computes, and reports every `per` messages."""
+
+    def __init__(self, sink: airsrt.ActorRef, per: int) -> None:
+        self.sink = sink
+        self.per = per
+        self.seen = 0
+
+    @airsrt.handler
+    def compute(self, msg: Compute) -> None:
+        result = work(msg.x)
+        self.seen += 1
+        if self.seen == self.per:
+            self.sink.tell(result)
+
+
+class ABig(airsrt.Actor):
+    def __init__(self, n: int, sink: airsrt.ActorRef, seed: int) -> None:
+        self.left = n
+        self.sink = sink
+        self.rng = random.Random(seed)
+        self.peers: list[Any] = []
+        self.me = self.context.ref
+
+    @airsrt.handler
+    def peers_(self, msg: list) -> None:
+        self.peers = msg
+
+    @airsrt.handler
+    def go(self, msg: Go) -> None:
+        self.peers[self.rng.randrange(len(self.peers))].tell(BigPing(self.me))
+
+    @airsrt.handler
+    def ping(self, msg: BigPing) -> None:
+        msg.sender.tell(BIG_PONG)
+
+    @airsrt.handler
+    def pong(self, msg: BigPong) -> None:
+        self.left -= 1
+        if self.left == 0:
+            self.sink.tell(0.0)
+        else:
+            self.peers[self.rng.randrange(len(self.peers))].tell(BigPing(self.me))
+
+
+class AMall(airsrt.Actor):
+    def __init__(self, meetings: int, done: asyncio.Future[None]) -> None:
+        self.left = meetings
+        self.waiting: Meet | None = None
+        self.done = done
+
+    @airsrt.handler
+    def meet(self, msg: Meet) -> None:
+        if self.left == 0:
+            return
+        if self.waiting is None:
+            self.waiting = msg
+            return
+        first, self.waiting = self.waiting, None
+        first.creature.tell(Partner(msg.color))
+        msg.creature.tell(Partner(first.color))
+        self.left -= 1
+        if self.left == 0:
+            self.done.set_result(None)
+
+
+class ACreature(airsrt.Actor):
+    def __init__(self, mall: airsrt.ActorRef, color: int) -> None:
+        self.mall = mall
+        self.color = color
+        self.me = self.context.ref
+
+    @airsrt.handler
+    def go(self, msg: Go) -> None:
+        self.mall.tell(Meet(self.me, self.color))
+
+    @airsrt.handler
+    def partner(self, msg: Partner) -> None:
+        self.color = complement(self.color, msg.color)
+        self.mall.tell(Meet(self.me, self.color))
+
+
+async def airsrt_run(workload: str, size: dict[str, int]) -> float:
+    async with common.system() as system:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        if workload == "pingpong":
+            ponger = system.spawn(APonger)
+            pinger = system.spawn(APinger, ponger, done)
+            ponger._actor.pinger = pinger
+            t0 = time.perf_counter()
+            ponger.tell(Ping(size["n"]))
+            await done
+        elif workload == "counting":
+            counter = system.spawn(ACounter)
+            inc = Inc()
+            t0 = time.perf_counter()
+            for _ in range(size["n"]):
+                counter.tell(inc)
+            assert await counter.ask(Total()) == size["n"]
+        elif workload == "threadring":
+            nodes = [system.spawn(ARingNode, done) for _ in range(size["actors"])]
+            for i, node in enumerate(nodes):
+                node.tell(nodes[(i + 1) % len(nodes)])  # each node gets its link before the token
+            t0 = time.perf_counter()
+            nodes[0].tell(Token(size["hops"]))
+            await done
+        elif workload == "fj_create":
+            t0 = time.perf_counter()
+            sink = system.spawn(ASink, size["n"], done)
+            for i in range(size["n"]):
+                system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
+            await done
+        elif workload == "fj_throughput":
+            sink = system.spawn(ASink, size["actors"], done)
+            workers = [system.spawn(AWorker, sink, size["n"]) for _ in range(size["actors"])]
+            t0 = time.perf_counter()
+            for i in range(size["n"]):
+                msg = Compute(float(i))
+                for worker in workers:
+                    worker.tell(msg)
+            await done
+        elif workload == "big":
+            sink = system.spawn(ASink, size["workers"], done)
+            workers = [system.spawn(ABig, size["n"], sink, seed) for seed in range(size["workers"])]
+            for worker in workers:
+                worker.tell(workers)
+            t0 = time.perf_counter()
+            for worker in workers:
+                worker.tell(GO)
+            await done
+        elif workload == "chameneos":
+            mall = system.spawn(AMall, size["meetings"], done)
+            creatures = [system.spawn(ACreature, mall, i % 3) for i in range(size["creatures"])]
+            t0 = time.perf_counter()
+            for creature in creatures:
+                creature.tell(GO)
+            await done
+        else:  # pragma: no cover
+            raise ValueError(workload)
+        return time.perf_counter() - t0
+
+
+# -- baseline implementations (same algorithms, one Queue + one Task per actor) ------------------
+
+
+async def baseline_run(workload: str, size: dict[str, int]) -> float:
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    actors: list[QueueActor] = []
+
+    def spawn(handler: Callable[[Any], Any]) -> QueueActor:
+        actor = QueueActor(handler)
+        actors.append(actor)
+        return actor
+
+    try:
+        if workload == "pingpong":
+            box: dict[str, QueueActor] = {}
+
+            def ponger(msg: Ping) -> None:
+                box["pinger"].tell(Pong(msg.left))
+
+            def pinger(msg: Pong) -> None:
+                if msg.left == 0:
+                    done.set_result(None)
+                else:
+                    box["ponger"].tell(Ping(msg.left - 1))
+
+            box["ponger"], box["pinger"] = spawn(ponger), spawn(pinger)
+            t0 = time.perf_counter()
+            box["ponger"].tell(Ping(size["n"]))
+            await done
+        elif workload == "counting":
+            count = [0]
+
+            def counter(msg: Any) -> int | None:
+                if type(msg) is Inc:
+                    count[0] += 1
+                    return None
+                return count[0]
+
+            actor = spawn(counter)
+            inc = Inc()
+            t0 = time.perf_counter()
+            for _ in range(size["n"]):
+                actor.tell(inc)
+            assert await actor.ask(Total()) == size["n"]
+        elif workload == "threadring":
+            ring: list[QueueActor] = []
+
+            def node(index: int) -> Callable[[Token], None]:
+                def handle(msg: Token) -> None:
+                    if msg.hops == 0:
+                        done.set_result(None)
+                    else:
+                        ring[(index + 1) % len(ring)].tell(Token(msg.hops - 1))
+
+                return handle
+
+            ring.extend(spawn(node(i)) for i in range(size["actors"]))
+            t0 = time.perf_counter()
+            ring[0].tell(Token(size["hops"]))
+            await done
+        elif workload in ("fj_create", "fj_throughput"):
+            per = 1 if workload == "fj_create" else size["n"]
+            expected = size["n"] if workload == "fj_create" else size["actors"]
+            left = [expected]
+
+            def sink(msg: float) -> None:
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set_result(None)
+
+            def worker(sink_actor: QueueActor) -> Callable[[Compute], None]:
+                seen = [0]
+
+                def handle(msg: Compute) -> None:
+                    result = work(msg.x)
+                    seen[0] += 1
+                    if seen[0] == per:
+                        sink_actor.tell(result)
+
+                return handle
+
+            if workload == "fj_create":
+                t0 = time.perf_counter()
+                sink_actor = spawn(sink)
+                for i in range(size["n"]):
+                    spawn(worker(sink_actor)).tell(Compute(float(i)))
+            else:
+                sink_actor = spawn(sink)
+                workers = [spawn(worker(sink_actor)) for _ in range(size["actors"])]
+                t0 = time.perf_counter()
+                for i in range(size["n"]):
+                    msg = Compute(float(i))
+                    for w in workers:
+                        w.tell(msg)
+            await done
+        elif workload == "big":
+            finished = [size["workers"]]
+            peers: list[QueueActor] = []
+
+            def sink_big(msg: float) -> None:
+                finished[0] -= 1
+                if finished[0] == 0:
+                    done.set_result(None)
+
+            sink_actor = spawn(sink_big)
+
+            def big(seed: int) -> Callable[[Any], None]:
+                rng = random.Random(seed)
+                left = [size["n"]]
+                me: list[QueueActor] = []
+
+                def handle(msg: Any) -> None:
+                    kind = type(msg)
+                    if kind is BigPing:
+                        msg.sender.tell(BIG_PONG)
+                    elif kind is BigPong:
+                        left[0] -= 1
+                        if left[0] == 0:
+                            sink_actor.tell(0.0)
+                        else:
+                            peers[rng.randrange(len(peers))].tell(BigPing(me[0]))
+                    else:  # Go
+                        peers[rng.randrange(len(peers))].tell(BigPing(me[0]))
+
+                handle.me = me  # type: ignore[attr-defined]
+                return handle
+
+            for seed in range(size["workers"]):
+                handler = big(seed)
+                actor = spawn(handler)
+                handler.me.append(actor)  # type: ignore[attr-defined]
+                peers.append(actor)
+            t0 = time.perf_counter()
+            for actor in peers:
+                actor.tell(GO)
+            await done
+        elif workload == "chameneos":
+            state: dict[str, Any] = {"left": size["meetings"], "waiting": None}
+
+            def mall(msg: Meet) -> None:
+                if state["left"] == 0:
+                    return
+                if state["waiting"] is None:
+                    state["waiting"] = msg
+                    return
+                first, state["waiting"] = state["waiting"], None
+                first.creature.tell(Partner(msg.color))
+                msg.creature.tell(Partner(first.color))
+                state["left"] -= 1
+                if state["left"] == 0:
+                    done.set_result(None)
+
+            mall_actor = spawn(mall)
+
+            def creature(color: int) -> Callable[[Any], None]:
+                me: list[QueueActor] = []
+                current = [color]
+
+                def handle(msg: Any) -> None:
+                    if type(msg) is Partner:
+                        current[0] = complement(current[0], msg.color)
+                    mall_actor.tell(Meet(me[0], current[0]))
+
+                handle.me = me  # type: ignore[attr-defined]
+                return handle
+
+            creatures = []
+            for i in range(size["creatures"]):
+                handler = creature(i % 3)
+                actor = spawn(handler)
+                handler.me.append(actor)  # type: ignore[attr-defined]
+                creatures.append(actor)
+            t0 = time.perf_counter()
+            for actor in creatures:
+                actor.tell(GO)
+            await done
+        else:  # pragma: no cover
+            raise ValueError(workload)
+        return time.perf_counter() - t0
+    finally:
+        for actor in actors:
+            actor.task.cancel()
+        await asyncio.gather(*(a.task for a in actors), return_exceptions=True)
+
+
+def run_workload(loops: int, kind: str, impl: str, workload: str, scale: int) -> float:
+    size = sized(workload, scale)
+    total = 0.0
+    for _ in range(loops):
+        fn = airsrt_run if impl == "airsrt" else baseline_run
+        total += common.run(kind, lambda: fn(workload, size))
+    return total
+
+
+def main() -> None:
+    runner, args = common.make_runner(processes=3, values=2, extra={"scale": 1})
+    for workload in SIZES:
+        for impl in ("airsrt", "asyncio"):
+            runner.bench_time_func(
+                f"savina.{workload}[{impl}]", run_workload, args.loop, impl, workload, args.scale
+            )
+
+
+if __name__ == "__main__":
+    main()
