@@ -60,9 +60,7 @@ async def main(impl: str, method: str, n: int) -> float:
     try:
         return await measure(make_baseline, n, traced)
     finally:
-        for actor in actors:
-            actor.task.cancel()
-        await asyncio.gather(*(a.task for a in actors), return_exceptions=True)
+        await common.cancel_all(actors)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,7 @@ async def run_asyncio(n: int) -> dict[str, float]:
     await actors[-1].ask(get)
     done = time.perf_counter()
     grown = rss_mb() - before
-    for actor in actors:
-        actor.task.cancel()
-    await asyncio.gather(*(a.task for a in actors), return_exceptions=True)
+    await common.cancel_all(actors)
     return {"spawn_s": spawned - t0, "total_s": done - t0, "rss_mb": grown}
 
 

@@ -13,8 +13,8 @@ Each workload runs exactly the same algorithm on airsrt actors and on the asynci
   ping when its pong arrives.
 - Chameneos: C creatures meet in pairs through a mall actor, M meetings in all.
 
-Sizes default to the suite's own (bench/savina sizes in ../shared/savina.md); ``--scale``
-divides them (the runner passes 10 for a fast smoke run).
+Sizes default to the suite's own (Savina's defaults); ``--scale`` divides the message counts
+(not the number of actors, so each workload keeps its shape; the runner passes 10 for --fast).
 """
 
 from __future__ import annotations
@@ -42,8 +42,23 @@ SIZES = {
 }
 
 
+# Messages each workload sends (handled by actors), for messages-per-second figures.
+MESSAGES = {
+    "pingpong": lambda z: 2 * z["n"],
+    "counting": lambda z: z["n"] + 1,
+    "threadring": lambda z: z["hops"] + 1,
+    "fj_create": lambda z: 2 * z["n"],  # one compute per worker, one report each
+    "fj_throughput": lambda z: z["actors"] * (z["n"] + 1),
+    "big": lambda z: z["workers"] * (2 * z["n"] + 1),
+    "chameneos": lambda z: 4 * z["meetings"],  # two Meets and two Partners per meeting
+}
+
+
+SCALED = {"n", "hops", "meetings"}  # message counts (Fork-Join creation's n is both)
+
+
 def sized(workload: str, scale: int) -> dict[str, int]:
-    return {k: max(v // scale, 2) for k, v in SIZES[workload].items()}
+    return {k: max(v // scale, 2) if k in SCALED else v for k, v in SIZES[workload].items()}
 
 
 def work(x: float) -> float:
@@ -522,9 +537,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
             raise ValueError(workload)
         return time.perf_counter() - t0
     finally:
-        for actor in actors:
-            actor.task.cancel()
-        await asyncio.gather(*(a.task for a in actors), return_exceptions=True)
+        await common.cancel_all(actors)
 
 
 def run_workload(loops: int, kind: str, impl: str, workload: str, scale: int) -> float:
@@ -537,11 +550,17 @@ def run_workload(loops: int, kind: str, impl: str, workload: str, scale: int) ->
 
 
 def main() -> None:
-    runner, args = common.make_runner(processes=3, values=2, extra={"scale": 1})
+    runner, args = common.make_runner(processes=3, values=1, extra={"scale": 1})
     for workload in SIZES:
+        size = sized(workload, args.scale)
+        metadata = {
+            "savina_size": ", ".join(f"{k}={v:,}" for k, v in size.items()),
+            "savina_messages": MESSAGES[workload](size),
+        }
         for impl in ("airsrt", "asyncio"):
             runner.bench_time_func(
-                f"savina.{workload}[{impl}]", run_workload, args.loop, impl, workload, args.scale
+                f"savina.{workload}[{impl}]", run_workload, args.loop, impl, workload, args.scale,
+                metadata=metadata,
             )
 
 

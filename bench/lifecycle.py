@@ -1,0 +1,105 @@
+"""pyperf script, lifecycle area: spawn (alone and in batches) and stop, airsrt and the baseline.
+
+Run through ``python -m bench`` (which prints the comparison table), or directly:
+``python bench/lifecycle.py --loop uvloop -o lifecycle.json``. Every row is per actor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import common
+from baseline import QueueActor
+
+SPAWN_N = 10_000
+STOP_N = 1_000
+CLEANUP_EVERY = 10_000  # live actors before the (untimed) stops
+
+
+# -- spawn ----------------------------------------------------------------------------------------
+
+
+def spawn(loops: int, kind: str, impl: str, batch: int) -> float:
+    """`batch` actors spawned together; pyperf divides by the batch: cost per actor.
+
+    Only the spawn calls are timed. Actors are stopped outside the timing, many at a time
+    (stopping each one between samples would make the run mostly teardown).
+    """
+
+    async def main() -> float:
+        total = 0.0
+        live: list = []
+        if impl == "airsrt":
+            async with common.system() as system:
+                spawn, idle = system.spawn, common.Idle
+                for _ in range(loops):
+                    t0 = time.perf_counter()
+                    refs = [spawn(idle) for _ in range(batch)]
+                    total += time.perf_counter() - t0
+                    live += refs
+                    if len(live) >= CLEANUP_EVERY:
+                        for ref in live:
+                            await ref.stop()
+                        live.clear()
+            return total  # leaving the system stops the rest
+        handler = common.counter_handler()
+        for _ in range(loops):
+            t0 = time.perf_counter()
+            actors = [QueueActor(handler) for _ in range(batch)]
+            total += time.perf_counter() - t0
+            live += actors
+            if len(live) >= CLEANUP_EVERY:
+                await common.cancel_all(live)
+                live.clear()
+        await common.cancel_all(live)
+        return total
+
+    return common.run(kind, main)
+
+
+def stop(loops: int, kind: str, impl: str) -> float:
+    """Stopping idle actors one after another (each stop awaited): cost per actor."""
+
+    async def main() -> float:
+        total = 0.0
+        if impl == "airsrt":
+            async with common.system() as system:
+                for _ in range(loops):
+                    refs = [system.spawn(common.Idle) for _ in range(STOP_N)]
+                    t0 = time.perf_counter()
+                    for ref in refs:
+                        await ref.stop()
+                    total += time.perf_counter() - t0
+            return total
+        handler = common.counter_handler()
+        for _ in range(loops):
+            actors = [QueueActor(handler) for _ in range(STOP_N)]
+            await asyncio.sleep(0)  # started: each Task waits in queue.get()
+            t0 = time.perf_counter()
+            for actor in actors:
+                await actor.stop()
+            total += time.perf_counter() - t0
+        return total
+
+    return common.run(kind, main)
+
+
+def main() -> None:
+    # Stopping what was spawned costs more than spawning it: a short minimum time per value keeps
+    # the untimed teardown from dominating the run (10k spawns still take milliseconds).
+    runner, args = common.make_runner(min_time=0.01)
+    kind = args.loop
+    for impl in ("airsrt", "asyncio"):
+        runner.bench_time_func(f"spawn[{impl}]", spawn, kind, impl, SPAWN_N, inner_loops=SPAWN_N)
+    for batch in (1, 10, 100, 1000):
+        for impl in ("airsrt", "asyncio"):
+            runner.bench_time_func(
+                f"spawn_batch{batch}[{impl}]", spawn, kind, impl, batch, inner_loops=batch
+            )
+    for impl in ("airsrt", "asyncio"):
+        runner.bench_time_func(f"stop[{impl}]", stop, kind, impl, inner_loops=STOP_N)
+
+
+if __name__ == "__main__":
+    main()
