@@ -73,7 +73,10 @@ cdef list fan_out_c(tuple cells, object msg, Py_ssize_t* delivered):
         cell = <ActorRef>cells[i]
         rt = cell.rt
         if i == 0 and PyThread_get_thread_ident() != rt.thread_id:
-            raise WrongThreadError("publish() must be called on the actor system's event loop thread")
+            raise wrong_thread(
+                "publish", rt, cell, msg,
+                "publish from an actor or from code on the loop (tell an actor from other threads)",
+            )
         rt.n_sent += 1
         if cell.phase >= P_STOPPING or cell.flags & CF_CLOSING:
             status = -1

@@ -167,6 +167,13 @@ cdef class Runtime:
     cdef PyObject* cur_msg        # the message whose sync handler is running (borrowed)
     cdef PyObject* cur_token      # its token (borrowed): what context.stash() keeps
     cdef bint stashed_current
+    # The loop-blocking watchdog: a thread (see _watchdog) reads these without the GIL.
+    cdef unsigned long long wd_seq    # bumped as each sync handler starts and ends
+    cdef int wd_depth                 # sync handlers on the stack (eager asks nest)
+    cdef unsigned long long wd_stuck  # the wd_seq the watchdog found running too long; 0: none
+    cdef long long wd_since_ns        # ... which began after this time (the watchdog's tick)
+    cdef long long wd_limit_ns        # the limit; 0 turns the watchdog off
+    cdef bint wd_on                   # the watchdog thread keeps going while this is set
     cdef unsigned long long event_counts[32]
 
     cdef public bint _running

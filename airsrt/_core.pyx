@@ -11,7 +11,7 @@ from cpython.object cimport PyObject
 from cpython.dict cimport PyDict_GetItem
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.contextvars cimport PyContext_Copy, PyContext_Enter, PyContext_Exit
-from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+from posix.time cimport clock_gettime, nanosleep, timespec, CLOCK_MONOTONIC
 
 import sys
 from asyncio import BaseEventLoop as _BaseEventLoop
@@ -32,6 +32,7 @@ from airsrt.errors import (
     HandlerError,
     MailboxFullError,
     NameTakenError,
+    SlowHandlerError,
     SystemNotRunningError,
     UnhandledMessageError,
     WrongThreadError,
@@ -43,6 +44,10 @@ cdef bint _EAGER_TASKS = sys.version_info >= (3, 12)
 
 cdef extern from "Python.h":
     object PyObject_Vectorcall(object callable, PyObject** args, size_t nargsf, object kwnames)
+    # The same call, returning the raw result: NULL with the exception set if it raised.
+    PyObject* vectorcall_raw "PyObject_Vectorcall" (
+        object callable, PyObject** args, size_t nargsf, PyObject* kwnames)
+    size_t PY_VECTORCALL_ARGUMENTS_OFFSET
 
 cdef tuple _CONTEXT_KW = ("context",)
 

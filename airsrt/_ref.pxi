@@ -330,16 +330,13 @@ cdef class ActorRef:
         if rt is None:
             raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
-            raise WrongThreadError(
-                f"ask() to {self.display_name()} was called from a thread that is not the actor "
-                "system's event loop thread; use ref.ask_blocking() from other threads"
-            )
+            raise wrong_thread("ask", rt, self, msg, "use ref.ask_blocking(msg) from other threads")
         if timeout is _DEFAULT:
             timeout = rt._default_timeout
             if timeout is not None:
                 seconds = timeout
         elif timeout is not None:
-            seconds = check_timeout(timeout, "ask")
+            seconds = check_timeout(timeout, "ask", self, msg)
         if ttl is not None or priority is not None:
             level = self.check_level(priority)
             if ttl is not None:
@@ -406,10 +403,7 @@ cdef class ActorRef:
         if rt is None:
             raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
-            raise WrongThreadError(
-                f"send() to {self.display_name()} must run on the actor system's event loop "
-                "thread; use tell() from other threads"
-            )
+            raise wrong_thread("send", rt, self, msg, "use ref.tell(msg) from other threads")
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             return self.undeliverable(msg, None)
@@ -577,6 +571,10 @@ cdef class ActorRef:
                 raise MemoryError()
             if count + 1 > self.max_mailbox:
                 self.max_mailbox = count + 1
+                if count + 1 >= 10000 and is_watermark(count + 1):
+                    # Reported from the loop, later: this may be a foreign thread's tell.
+                    self.rt.loop.call_soon_threadsafe(
+                        self.rt._on_high_watermark, self, count + 1, context=self.rt.sys_ctx)
             return PUSH_OK
         if self.bp == BP_DROP_NEWEST:
             return PUSH_DROPPED
@@ -658,11 +656,14 @@ cdef class ActorRef:
         self.processed += 1
         rt.n_handled += 1
         cdef long long started_ns = 0
+        cdef PyObject* raw
         if rt.trace:
             rt._on_received(self, msg)
             started_ns = monotonic_ns()
         try:
-            result = entry.func(self.actor, msg)
+            raw = call_handler(rt, entry, self, msg)
+            result = <object>raw
+            _decref(raw)    # `result` holds its own reference now
         except BaseException as exc:
             if rt.trace:
                 rt._on_processed(self, msg, monotonic_ns() - started_ns, exc)
@@ -1181,6 +1182,8 @@ cdef object wrap_for_asker(ActorRef cell, object exc, object msg):
     """What an asker receives when the handler raised `exc` (DESIGN §3: ask)."""
     if isinstance(exc, Exception) and not isinstance(exc, (AirsrtError, StopIteration)):
         return exc
+    if type(exc) is SlowHandlerError:
+        return exc  # the runtime's own verdict on this handling (strict mode): nothing to confuse
     err = HandlerError(
         f"{cell.display_name()} raised {type(exc).__name__} while handling "
         f"{type(msg).__name__}: {exc!s}; it is wrapped so it cannot be mistaken for an error "
@@ -1266,20 +1269,53 @@ cdef Py_ssize_t count_messages(Ring* r) noexcept:
     return n
 
 
-cdef double check_timeout(object timeout, str what) except -1.0:
+cdef double check_timeout(object timeout, str what, ActorRef target=None, object msg=None) except -1.0:
+    """Validates a timeout in seconds (None is the caller's business); the error names the
+    operation, its target and the message when they are given."""
+    cdef double seconds
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(
-            f"{what} timeout must be a number of seconds or None, got {type(timeout).__name__}"
+            f"{call_site(what, target, msg)} timeout must be a number of seconds or None, "
+            f"got {type(timeout).__name__}"
         )
-    cdef double seconds = timeout
+    seconds = timeout
     if not (seconds > 0.0) or seconds == float("inf"):
         raise ValueError(
-            f"{what} timeout must be > 0 seconds and finite, got {timeout!r} "
-            "(use timeout=None to wait forever)"
+            f"{call_site(what, target, msg)} timeout must be > 0 seconds and finite, got "
+            f"{timeout!r} (use timeout=None to wait forever)"
         )
     return seconds
 
 
-def _check_timeout(timeout, what):
+cdef inline bint is_watermark(unsigned int depth) noexcept:
+    """The mailbox depths reported once per actor as they are first reached."""
+    return depth == 10000 or depth == 100000 or depth == 1000000 or depth == 10000000
+
+
+cdef str call_site(str what, ActorRef target, object msg):
+    """``ask(Order) to Worker#3``: how errors name the call they are about."""
+    if target is None:
+        return what
+    arg = type(msg).__name__ if msg is not None else ""
+    return f"{what}({arg}) to {target.display_name()}:"
+
+
+def _check_timeout(timeout, what, target=None, msg=None):
     """Validates a timeout in seconds (None is the caller's business)."""
-    return check_timeout(timeout, what)
+    return check_timeout(timeout, what, target, msg)
+
+
+cdef object wrong_thread(str what, Runtime rt, ActorRef target, object msg, str fix):
+    """The WrongThreadError for a loop-only call made on another thread."""
+    import threading
+    here = threading.current_thread().name
+    loop_thread = "its loop's thread"
+    for thread in threading.enumerate():
+        if thread.ident == rt.thread_id:
+            loop_thread = repr(thread.name)
+    site = call_site(what, target, msg) if target is not None else f"{what}:"
+    return WrongThreadError(
+        f"{site} called from thread {here!r}, but the actor system runs on {loop_thread}; {fix}",
+        actor=target.display_name() if target is not None else None,
+        message=msg,
+    )

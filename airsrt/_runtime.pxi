@@ -4,6 +4,7 @@
 # (what a failure means, how an actor stops) is a call into the Python subclass's _on_* hooks.
 
 from cpython.mem cimport PyMem_Realloc, PyMem_Free
+from cpython.exc cimport PyErr_Fetch, PyErr_Restore
 
 # Event kinds: the index is the id counted in C; the severity (logging levels, TRACE = 5)
 # decides whether an event object is built at all (only if someone listens at that level).
@@ -30,6 +31,7 @@ EVENT_KINDS = (
     ("broker.subscriber_failed", 40),
     ("message.expired", 20),
     ("actor.slow_handler", 30),
+    ("mailbox.high_watermark", 30),
 )
 
 cdef enum:
@@ -51,7 +53,9 @@ cdef enum:
     EV_SYSTEM_STOPPED = 15
     EV_MESSAGE_RECEIVED = 16
     EV_MESSAGE_PROCESSED = 17
-    N_EVENT_KINDS = 22
+    EV_SLOW_HANDLER = 21
+    EV_HIGH_WATERMARK = 22
+    N_EVENT_KINDS = 23
 
 cdef int[N_EVENT_KINDS] _severity
 for _i, (_kind, _sev) in enumerate(EVENT_KINDS):
@@ -65,6 +69,58 @@ cdef inline long long monotonic_ns() noexcept nogil:
     cdef timespec ts
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return ts.tv_sec * 1000000000LL + ts.tv_nsec
+
+
+# -- calling a sync handler, with the loop-blocking watchdog's bookkeeping -----------------------
+
+cdef inline PyObject* call_handler(Runtime rt, HandlerEntry entry, ActorRef cell, object msg) except NULL:
+    """``entry.func(actor, msg)``: a new reference to the result, or NULL with the exception set.
+
+    Around the call, two counters tell the watchdog thread (Runtime._watchdog) which handler
+    runs; no clock is read here. Raw vectorcall keeps the path free of exception-state saving.
+    """
+    cdef PyObject* args[3]
+    cdef PyObject* res
+    cdef unsigned long long seq
+    rt.wd_depth += 1
+    rt.wd_seq += 1
+    seq = rt.wd_seq
+    args[0] = NULL
+    args[1] = <PyObject*>cell.actor
+    args[2] = <PyObject*>msg
+    res = vectorcall_raw(entry.func, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
+    rt.wd_depth -= 1
+    rt.wd_seq += 1
+    # The watchdog flags whatever handler was running at its tick: this one, if the flag was
+    # raised after it started (an eager ask nested inside it has already returned).
+    if rt.wd_stuck != 0 and rt.wd_stuck >= seq:
+        rt.wd_stuck = 0
+        if report_slow(rt, cell, msg, res) < 0:
+            return NULL
+    return res
+
+
+cdef int report_slow(Runtime rt, ActorRef cell, object msg, PyObject* res) except -1:
+    """Reports a handler the watchdog flagged; in strict mode a success becomes the error."""
+    cdef double lag = (monotonic_ns() - rt.wd_since_ns) * 1e-9
+    cdef PyObject* etype
+    cdef PyObject* evalue
+    cdef PyObject* etb
+    if res == NULL:
+        # The handler raised: report, but its own exception is the one that propagates.
+        PyErr_Fetch(&etype, &evalue, &etb)
+        try:
+            rt._on_slow(cell, msg, lag, True)
+        except BaseException:
+            pass
+        PyErr_Restore(etype, evalue, etb)
+        return 0
+    try:
+        rt._on_slow(cell, msg, lag, False)
+    except BaseException:
+        _decref(res)
+        raise
+    return 0
 
 
 cdef class Runtime:
@@ -124,6 +180,7 @@ cdef class Runtime:
         its root cell is broken here; stopped refs that users keep still reach the system.
         """
         self._running = False
+        self.wd_on = False
         if self._root is not None and self._root.extra is not None:
             self._root.extra.first_child = None
             self._root.extra.last_child = None
@@ -136,6 +193,43 @@ cdef class Runtime:
     def _pending_asks(self):
         """The asks still waiting on a deadline (for shutdown's final sweep)."""
         return [<object>self.heap[i] for i in range(self.heap_len)]
+
+    # -- the loop-blocking watchdog ----------------------------------------------------------
+
+    def _watchdog(self, double limit):
+        """The watchdog thread's body: returns once the runtime is unbound.
+
+        It runs without the GIL, so it costs the loop nothing; every quarter of `limit` it
+        looks at the handler counters. A handler still running at two ticks `limit` apart is
+        flagged, and the loop thread reports it as soon as the handler returns (nothing can
+        be reported while the loop is blocked). The lag reported is measured from the tick
+        before the handler started, so it errs by at most a quarter of the limit, upwards.
+        """
+        cdef long long limit_ns = <long long>(limit * 1e9)
+        cdef long long tick_ns = min(max(limit_ns // 4, 1000000), 50000000)
+        cdef long long now_ns, prev_tick, since = 0
+        cdef unsigned long long seen = 0, seq
+        cdef timespec pause
+        pause.tv_sec = tick_ns // 1000000000
+        pause.tv_nsec = tick_ns % 1000000000
+        self.wd_limit_ns = limit_ns
+        self.wd_on = True
+        with nogil:
+            prev_tick = monotonic_ns()
+            while self.wd_on:
+                nanosleep(&pause, NULL)
+                now_ns = monotonic_ns()
+                seq = self.wd_seq
+                if seq != seen or self.wd_depth <= 0:
+                    seen = seq
+                    since = prev_tick   # what runs now began after the previous tick
+                elif now_ns - since >= limit_ns and self.wd_stuck != seq:
+                    self.wd_since_ns = since
+                    self.wd_stuck = seq
+                prev_tick = now_ns
+
+    def _stop_watchdog(self):
+        self.wd_on = False
 
     cdef double now(self) except? -1.0:
         """The loop's time (what call_at and asyncio timeouts use)."""
@@ -183,9 +277,10 @@ cdef class Runtime:
         if parent is None:
             raise SystemNotRunningError("the actor system has not been started")
         if PyThread_get_thread_ident() != self.thread_id:
-            raise WrongThreadError(
-                "spawn() must be called on the actor system's event loop thread "
-                "(from another thread, ask an actor to spawn for you)"
+            raise wrong_thread(
+                "spawn", self, None, None,
+                f"spawning {getattr(factory, '__name__', factory)!r} must happen on the loop (from "
+                "another thread, tell an actor to spawn it for you)",
             )
         if parent.phase >= P_STOPPING:
             raise ActorStoppedError(
@@ -325,6 +420,7 @@ cdef class Runtime:
         cdef object tt
         cdef bint resume
         cdef long long started_ns = 0
+        cdef PyObject* raw
         if ctx is None:
             ctx = new_context(self)
             cell.ctx = ctx
@@ -394,7 +490,9 @@ cdef class Runtime:
                 if self.trace:
                     started_ns = monotonic_ns()
                 try:
-                    result = entry.func(cell.actor, msg)
+                    raw = call_handler(self, entry, cell, msg)
+                    result = <object>raw
+                    _decref(raw)    # `result` holds its own reference now
                 except BaseException as exc:
                     cell.failed += 1
                     self.n_failures += 1

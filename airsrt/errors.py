@@ -19,6 +19,7 @@ __all__ = [
     "AirsrtError",
     "AskTimeoutError",
     "ChildNotFoundError",
+    "ConfigWarning",
     "ConfigurationError",
     "DeadlockError",
     "HandlerError",
@@ -26,6 +27,8 @@ __all__ = [
     "NameTakenError",
     "NoSubscriberError",
     "ShutdownTimeoutError",
+    "SlowHandlerError",
+    "SlowHandlerWarning",
     "SystemNotRunningError",
     "UnhandledMessageError",
     "WrongThreadError",
@@ -158,4 +161,38 @@ class WrongThreadError(AirsrtError, RuntimeError):
     """A loop-only operation (``spawn``, ``ask``, ``send``) was called from another thread.
 
     ``tell`` works from any thread; ``ask_blocking`` is the way to ask from one.
+    """
+
+
+class SlowHandlerError(AirsrtError, RuntimeError):
+    """A handler blocked the event loop longer than the system's ``slow_handler_limit``.
+
+    Raised only in strict mode (``ActorSystem(strict=True)``, which the pytest plugin's
+    ``actor_system`` fixture uses): the message's outcome becomes this error, so the asker sees
+    it and the actor's ``on_error`` and supervisor decide as for any failure. Otherwise the same
+    finding is a :class:`SlowHandlerWarning` and an ``actor.slow_handler`` event.
+
+    Attributes:
+        lag: Seconds the loop was blocked (measured to within a quarter of the limit).
+    """
+
+    def __init__(self, text: str, *, actor: str | None = None, message: Any = None,
+                 lag: float = 0.0) -> None:
+        super().__init__(text, actor=actor, message=message)
+        self.lag = lag
+
+
+class SlowHandlerWarning(UserWarning):
+    """A handler blocked the event loop longer than the system's ``slow_handler_limit``.
+
+    Blocking calls (``time.sleep``, synchronous I/O, long computations) belong in
+    ``context.run_blocking()``; nothing else on the loop runs until such a handler returns.
+    """
+
+
+class ConfigWarning(UserWarning):
+    """A setting that works, but can fail at run time in a way that is hard to see.
+
+    Issued, for example, when an actor awaits ``send()`` without a timeout into a full BLOCK
+    mailbox: two actors doing that to each other wait forever.
     """

@@ -229,6 +229,9 @@ class DeadLetters:
         if self._keep:
             self._recent.append(letter)
         system = self._system
+        if reason != "late_reply":  # a late reply is an answer, not a message anyone sent
+            for tap in system._message_taps:
+                tap("dead_letter", message, reason)
         if system.event_threshold <= Severity.INFO:
             system.emit(
                 KIND_IDS["message.dead_letter"],

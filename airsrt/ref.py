@@ -9,6 +9,7 @@ room, so no later message overtakes them.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from airsrt import _core, lifecycle
 from airsrt._core import FLAG_READY, FLAG_START_FAILED, PHASE_STOPPED
 from airsrt.errors import (
     ActorStartError,
+    ConfigWarning,
     ConfigurationError,
     DeadlockError,
     MailboxFullError,
@@ -32,7 +34,7 @@ __all__ = ["admit", "ask_blocking", "park", "ready", "send", "stop"]
 async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
     """``ref.send(msg, timeout)``: tell, but wait for room on a full BLOCK mailbox."""
     if timeout is not None:
-        _core._check_timeout(timeout, "send")
+        _core._check_timeout(timeout, "send", ref, msg)
     waiter = ref._send_nowait(msg)
     if waiter is None:
         return
@@ -41,6 +43,18 @@ async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
     handle = None
     if timeout is not None:
         handle = loop.call_at(loop.time() + timeout, _putter_timed_out, ref, waiter, msg, timeout)
+    else:
+        sender = system._busy.get(asyncio.current_task())
+        if sender is not None:
+            warnings.warn(
+                ConfigWarning(
+                    f"{sender.name} waits without a timeout for room in {ref.name}'s full BLOCK "
+                    f"mailbox (send({type(msg).__name__})); two actors that do this to each other "
+                    "wait forever. Pass send(..., timeout=seconds), or use tell() and handle "
+                    "MailboxFullError"
+                ),
+                stacklevel=2,
+            )
     try:
         await waiter
     except asyncio.CancelledError:

@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -20,6 +21,8 @@ from airsrt.errors import (
     AskTimeoutError,
     ConfigurationError,
     ShutdownTimeoutError,
+    SlowHandlerError,
+    SlowHandlerWarning,
     SystemNotRunningError,
 )
 from airsrt.mailbox import Mailbox
@@ -36,6 +39,8 @@ EV_SYSTEM_STOPPED = KIND_IDS["system.stopped"]
 EV_RECEIVED = KIND_IDS["message.received"]
 EV_PROCESSED = KIND_IDS["message.processed"]
 EV_EXPIRED = KIND_IDS["message.expired"]
+EV_SLOW_HANDLER = KIND_IDS["actor.slow_handler"]
+EV_HIGH_WATERMARK = KIND_IDS["mailbox.high_watermark"]
 
 # Systems bound to a loop, so airsrt.run() can shut them down on a signal.
 _systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
@@ -66,6 +71,14 @@ class ActorSystem(_core.Runtime):
         trace_messages: Emit ``message.received``/``message.processed`` events (TRACE) and
             keep handler latency percentiles in ``ref.stats()``. Off by default: then it costs
             one branch per message. Can be switched at run time (``system.trace = True``).
+        slow_handler_limit: Seconds a synchronous handler may block the event loop before a
+            watchdog thread reports it (an ``actor.slow_handler`` event and a
+            :class:`SlowHandlerWarning` naming the actor, the message type and the lag);
+            ``None`` turns the watchdog off. The default matches asyncio's debug-mode
+            ``slow_callback_duration``.
+        strict: Test mode: what the watchdog finds becomes the message's failure
+            (:class:`SlowHandlerError`, seen by the asker and by supervision) instead of a
+            warning. The pytest plugin's ``actor_system`` fixture turns it on.
     """
 
     def __init__(
@@ -84,6 +97,8 @@ class ActorSystem(_core.Runtime):
         dead_letter_history: int = 1000,
         log_failures: bool = True,
         trace_messages: bool = False,
+        slow_handler_limit: float | None = 0.1,
+        strict: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise ConfigurationError(f"system name must be a non-empty str, got {name!r}")
@@ -98,7 +113,11 @@ class ActorSystem(_core.Runtime):
         if stop_timeout is not None:
             _config_seconds("stop_timeout", stop_timeout, allow_zero=True)
         _config_seconds("kill_timeout", kill_timeout, allow_zero=True)
+        if slow_handler_limit is not None:
+            _config_seconds("slow_handler_limit", slow_handler_limit, allow_zero=False)
         self.name = name
+        self.slow_handler_limit = slow_handler_limit
+        self.strict = bool(strict)
         self.throughput = throughput
         self.eager_asks = bool(eager_asks)
         self._default_timeout = None if ask_timeout is None else float(ask_timeout)
@@ -130,6 +149,9 @@ class ActorSystem(_core.Runtime):
         self._abandoned: list[str] = []
         self._abandoned_tasks: set[asyncio.Task[Any]] = set()
         self._lifecycle_tasks: set[asyncio.Task[Any]] = set()
+        # Observers of individual messages (airsrt.testing.MessageLedger): called as
+        # tap("handled", msg, actor) while tracing is on, and tap("dead_letter", msg, reason).
+        self._message_taps: list[Callable[[str, Any, Any], None]] = []
 
     # -- running -------------------------------------------------------------------------------
 
@@ -149,6 +171,13 @@ class ActorSystem(_core.Runtime):
                 "code: 'async with ActorSystem() as system:' (or use airsrt.run(main()))"
             ) from None
         self._bind(loop)
+        if self.slow_handler_limit is not None:
+            threading.Thread(
+                target=self._watchdog,
+                args=(float(self.slow_handler_limit),),
+                name=f"airsrt watchdog {self.name}",
+                daemon=True,
+            ).start()
         self._state = "running"
         _systems.add(self)
         self.emit(EV_SYSTEM_STARTED, None, {"system": self.name})
@@ -389,7 +418,33 @@ class ActorSystem(_core.Runtime):
     def _on_idle(self, cell: _core.ActorRef) -> None:
         patterns.on_idle(self, cell)
 
+    def _on_slow(self, cell: _core.ActorRef, msg: Any, lag: float, failed: bool) -> None:
+        """The watchdog found this handler blocking the loop (it has just returned)."""
+        kind = type(msg).__name__
+        limit = self.slow_handler_limit or 0.0
+        text = (
+            f"{cell.name}'s handler for {kind} blocked the event loop for {lag:.2f}s (limit "
+            f"{limit:.2f}s); nothing else ran meanwhile. Move blocking work to "
+            "`await self.context.run_blocking(fn, ...)` in an async handler, or raise "
+            "slow_handler_limit if this much work per message is intended"
+        )
+        self.emit(EV_SLOW_HANDLER, cell, {"message_type": kind, "lag": lag, "limit": limit})
+        if self.strict and not failed:
+            raise SlowHandlerError(text, actor=cell.name, message=msg, lag=lag)
+        warnings.warn(SlowHandlerWarning(text), stacklevel=2)
+
+    def _on_high_watermark(self, cell: _core.ActorRef, depth: int) -> None:
+        """`cell`'s mailbox reached `depth` messages for the first time (10k, 100k, 1M, ...)."""
+        log.warning(
+            "%s's mailbox reached %s messages: it receives faster than it handles; bound it "
+            "(Mailbox.bounded(n, Backpressure.BLOCK) makes senders wait) or add workers",
+            cell.name, f"{depth:,}",
+        )
+        self.emit(EV_HIGH_WATERMARK, cell, {"depth": depth})
+
     def _on_received(self, cell: _core.ActorRef, msg: Any) -> None:
+        for tap in self._message_taps:
+            tap("handled", msg, cell)
         self.emit(EV_RECEIVED, cell, {"message_type": type(msg).__name__})
 
     def _on_processed(self, cell: _core.ActorRef, msg: Any, duration_ns: int, error: Any) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt.system import ActorSystem
 
-__all__ = ["LedgerError", "TestProbe", "check_ledger"]
+__all__ = ["LedgerError", "MessageLedger", "Outcome", "TestProbe", "check_ledger"]
 
 _NO_REPLY = object()
 
@@ -160,3 +160,6 @@ def _matches(what: Any, msg: Any) -> bool:
 
 def _describe(what: Any) -> str:
     return what.__name__ if isinstance(what, type) else f"a message matching {what!r}"
+
+
+from airsrt.testing.ledger import MessageLedger, Outcome  # noqa: E402 (needs LedgerError above)

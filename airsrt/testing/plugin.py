@@ -4,8 +4,11 @@
   ``AIRSRT_TEST_LOOP=uvloop``; a test marked ``@pytest.mark.virtual_time`` runs on a looptime
   loop whose clock jumps to the next timer whenever the loop is idle (stdlib loop only, since
   uvloop's clock cannot be replaced), so timeouts and timers cost no real time.
-* The ``actor_system`` fixture gives an :class:`airsrt.ActorSystem` started on that loop; after
-  the test it is shut down and the ledger is checked (:func:`airsrt.testing.check_ledger`).
+* The ``actor_system`` fixture gives an :class:`airsrt.ActorSystem` (strict mode) started on
+  that loop; after the test it is shut down and the ledger is checked
+  (:func:`airsrt.testing.check_ledger`); a handler that blocked the loop fails the test.
+* The ``ledger`` fixture follows every message sent through it to exactly one outcome
+  (:class:`airsrt.testing.MessageLedger`), checked after the shutdown.
 * After a test, a task still pending or an error reported to the loop's exception handler
   (e.g. "Task exception was never retrieved") fails the test.
 
@@ -23,14 +26,19 @@ from typing import Any
 import pytest
 
 from airsrt.lifecycle import abandoned_tasks
+from airsrt.monitoring import Severity
 from airsrt.system import ActorSystem
-from airsrt.testing import check_ledger
+from airsrt.testing import MessageLedger, check_ledger
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "virtual_time: run on a looptime loop whose clock jumps ahead while the loop is idle",
+    )
+    config.addinivalue_line(
+        "markers",
+        "actor_system(**options): ActorSystem keyword arguments for the actor_system fixture",
     )
 
 
@@ -49,8 +57,25 @@ def new_test_loop(virtual_time: bool = False) -> asyncio.AbstractEventLoop:
 
 @pytest.fixture
 def actor_system(request: pytest.FixtureRequest) -> ActorSystem:
-    """An ActorSystem for the test, started on the test's loop and checked afterwards."""
-    return ActorSystem(name=request.node.name, log_failures=False)
+    """An ActorSystem for the test, started on the test's loop and checked afterwards.
+
+    It runs in strict mode: a handler that blocks the loop longer than the watchdog's limit
+    fails its message with SlowHandlerError, and any such report fails the test. Mark a test
+    ``@pytest.mark.actor_system(**options)`` to pass other ActorSystem arguments (for example
+    ``slow_handler_limit=None`` where busy threads hold the GIL: a handler waiting for the GIL
+    holds up the loop too, and the watchdog, measuring wall time, cannot tell the difference).
+    """
+    options: dict[str, Any] = {"name": request.node.name, "log_failures": False, "strict": True}
+    marker = request.node.get_closest_marker("actor_system")
+    if marker is not None:
+        options.update(marker.kwargs)
+    return ActorSystem(**options)
+
+
+@pytest.fixture
+def ledger(actor_system: ActorSystem) -> MessageLedger:
+    """A :class:`MessageLedger` on ``actor_system``, checked after the test's shutdown."""
+    return MessageLedger(actor_system)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -74,8 +99,15 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 
 async def _run_test(fn: Any, kwargs: dict[str, Any]) -> None:
     systems = [v for v in kwargs.values() if isinstance(v, ActorSystem)]
+    ledgers = [v for v in kwargs.values() if isinstance(v, MessageLedger)]
+    systems += [lg.system for lg in ledgers if lg.system not in systems]
+    slow: list[Any] = []
     for system in systems:
         system.start()
+        system.events.subscribe(
+            lambda event: slow.append(event) if event.kind == "actor.slow_handler" else None,
+            min_severity=Severity.WARNING,
+        )
     try:
         await fn(**kwargs)
     finally:
@@ -83,6 +115,14 @@ async def _run_test(fn: Any, kwargs: dict[str, Any]) -> None:
             await system.shutdown()
     for system in systems:
         check_ledger(system)
+    for ledger in ledgers:
+        ledger.check()
+    if slow:
+        raise AssertionError(
+            "handlers blocked the event loop during the test: "
+            + "; ".join(f"{e.actor} handling {e.details['message_type']} for "
+                        f"{e.details['lag']:.2f}s" for e in slow)
+        )
 
 
 def _check_loop(loop: asyncio.AbstractEventLoop, errors: list[dict[str, Any]]) -> None:
