@@ -488,7 +488,8 @@ cdef class ActorRef:
         return self.rt
 
     def mailbox_size(self):
-        """Number of user messages queued (not counting the one being handled)."""
+        """Messages waiting for this actor: those in its mailbox, plus those of senders parked
+        on a full BLOCK mailbox (``stats()`` counts the two apart); not the one being handled."""
         return mb_count(self) + self.n_putters
 
     def stats(self):
@@ -504,6 +505,8 @@ cdef class ActorRef:
             "failed": self.failed,
             "restarts": self.restarts,
             "mailbox_size": mb_count(self) + self.n_putters,
+            "queued": mb_count(self),
+            "waiting_senders": self.n_putters,
             "max_mailbox_size": self.max_mailbox,
             "incarnation": self.incarnation_,
             "state": self.state_name(),

@@ -273,13 +273,34 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         finalize(system, cell, req)
         return None
     cell._sched = SCHED_BUSY
-    extra.lifecycle = system._start_lifecycle(_stop_async(system, cell, req))
+    extra.lifecycle = system._start_lifecycle(
+        _stop_async(system, cell, req), lambda: _stop_cancelled(system, cell, req)
+    )
     return req.waiter(system.loop)
 
 
 async def _stop_async(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     await _terminate(system, cell, req)
     finalize(system, cell, req)
+
+
+def _stop_cancelled(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
+    """The stop's task was cancelled (by shutdown's deadline, or by code that cancels every
+    task), perhaps before it ever ran: the stop still completes, as a kill, so no actor is
+    left half-stopped."""
+    if cell._phase != PHASE_STOPPED:
+        req.killed = True
+        _abandon_in_flight(system, cell)
+        finalize(system, cell, req)
+
+
+def _abandon_in_flight(system: ActorSystem, cell: ActorRef) -> None:
+    """Cancels the task `cell` has in flight (a handler or hook) and stops waiting for it
+    (there is no one left to wait: the stop or restart that would have was cancelled)."""
+    task = cell._extra.task if cell._has_extra else None
+    if task is not None:
+        task.cancel()
+        _fence(system, cell, task)
 
 
 def _nothing_to_end(cell: ActorRef) -> bool:
@@ -298,8 +319,8 @@ def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> boo
     if req.grace == 0:
         req.killed = True
     task = cell._extra.task
-    if task is not None and not task.done():
-        return False
+    if task is not None and (not task.done() or task in system._busy):
+        return False  # running, or ended with its outcome (a reply, perhaps) not yet booked
     for child in reversed(cell._children()):
         if stop_child(system, child, req) is not None:
             return False
@@ -327,6 +348,10 @@ async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> N
     if task is not None and not task.done():
         grace_end = None if req.grace is None else began + req.grace
         await _wait_or_kill(system, cell, task, req, grace_end)
+    while task is not None and task in system._busy:
+        # The handler has ended but its done-callback, which answers its asker, has not run
+        # yet: let it run before on_stop takes the cell's task slot.
+        await asyncio.sleep(0)
     spent = loop.time() - began
     for child in reversed(cell._children()):
         waiter = stop_child(system, child, req)
@@ -402,18 +427,25 @@ def abandon(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> Non
         task._log_destroy_pending = False  # type: ignore[attr-defined]
     except AttributeError:  # pragma: no cover - non-stdlib Task
         pass
-    system._busy.pop(task, None)
-    if extra.task is task:
-        token, msg = extra.task_token, extra.task_msg
-        extra.task = extra.task_token = extra.task_msg = None
-        if token is not None:
-            _core._settle(cell, token, error=cell.stopped_error(msg))
+    _fence(system, cell, task)
     system.emit(EV_ABANDONED, cell, {"task": task.get_name()})
     log.error(
         "%s did not finish after cancellation; abandoned it (its handler swallows "
         "CancelledError); a late reply will become a dead letter",
         cell.name,
     )
+
+
+def _fence(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
+    """Stops waiting for `task`: its asker learns the actor stopped, and whatever the task
+    does later is a late reply (see :func:`fenced_task_done`)."""
+    extra = cell._extra
+    system._busy.pop(task, None)
+    if extra.task is task:
+        token, msg = extra.task_token, extra.task_msg
+        extra.task = extra.task_token = extra.task_msg = None
+        if token is not None:
+            _core._settle(cell, token, error=cell.stopped_error(msg))
 
 
 def stop_child(system: ActorSystem, child: ActorRef, parent_req: StopRequest) -> asyncio.Future[None] | None:
@@ -525,7 +557,7 @@ def restart(system: ActorSystem, cell: ActorRef, cause: BaseException | None = N
     """
     pending = restart_group(system, [cell], cause)
     if pending is not None:
-        system._start_lifecycle(pending)
+        system._start_lifecycle(pending, lambda: restart_cancelled(system, [cell], cause))
 
 
 def restart_group(
@@ -575,6 +607,17 @@ async def _restart_group_async(
     for cell in group:
         if reincarnate(system, cell, cause) and cell._phase == PHASE_STARTING:
             await current_start(system, cell)
+
+
+def restart_cancelled(system: ActorSystem, group: list[ActorRef], cause: BaseException | None) -> None:
+    """A restart's task was cancelled, perhaps before it ever ran: end the old incarnations
+    still in the way without waiting, and start the new ones all the same (what a restart
+    promises), so no actor is left suspended."""
+    for cell in group:
+        if cell._phase == PHASE_RESTARTING:
+            _abandon_in_flight(system, cell)
+            cell._flags &= ~FLAG_STARTED
+            reincarnate(system, cell, cause)
 
 
 def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None) -> bool:

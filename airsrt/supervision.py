@@ -129,7 +129,7 @@ class Guardian:
             )
         pending = lifecycle.restart_group(system, group, exc)
         if pending is not None:
-            system._start_lifecycle(pending)
+            system._start_lifecycle(pending, lambda: lifecycle.restart_cancelled(system, group, exc))
 
     def start_failed(self, system: ActorSystem, cell: ActorRef, error: BaseException) -> None:
         """An actor's ``on_start`` failed: it stops (reason ``start_failed``)."""

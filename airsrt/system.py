@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -467,15 +468,22 @@ class ActorSystem(_core.Runtime):
 
     # -- hooks called by the lifecycle and supervision code ----------------------------------------
 
-    def _start_lifecycle(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task = self.loop.create_task(coro)
+    def _start_lifecycle(
+        self, coro: Coroutine[Any, Any, None], on_cancel: Callable[[], None]
+    ) -> asyncio.Task[None]:
+        """Runs a stop or restart in its own task; `on_cancel` completes it without waiting if
+        that task is cancelled (which is survivable, but not meant to happen)."""
+        # Named, so whoever lists the loop's tasks sees whose they are.
+        task = self.loop.create_task(coro, name=f"airsrt {coro.__qualname__.lstrip('_')}")
         self._lifecycle_tasks.add(task)
-        task.add_done_callback(self._lifecycle_done)
+        task.add_done_callback(functools.partial(self._lifecycle_done, on_cancel))
         return task
 
-    def _lifecycle_done(self, task: asyncio.Task[None]) -> None:
+    def _lifecycle_done(self, on_cancel: Callable[[], None], task: asyncio.Task[None]) -> None:
         self._lifecycle_tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
+        if task.cancelled():
+            on_cancel()
+        elif task.exception() is not None:
             log.error("airsrt lifecycle step failed", exc_info=task.exception())
 
     def _supervisor_of(self, cell: _core.ActorRef) -> Any:

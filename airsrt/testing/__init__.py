@@ -18,7 +18,16 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt.system import ActorSystem
 
-__all__ = ["LedgerError", "MessageLedger", "Outcome", "TestProbe", "check_ledger"]
+__all__ = [
+    "ClockStalledError",
+    "LedgerError",
+    "ManualClock",
+    "MessageLedger",
+    "Outcome",
+    "TestProbe",
+    "check_ledger",
+    "new_manual_loop",
+]
 
 _NO_REPLY = object()
 
@@ -162,4 +171,5 @@ def _describe(what: Any) -> str:
     return what.__name__ if isinstance(what, type) else f"a message matching {what!r}"
 
 
+from airsrt.testing.clock import ClockStalledError, ManualClock, new_manual_loop  # noqa: E402
 from airsrt.testing.ledger import MessageLedger, Outcome  # noqa: E402 (needs LedgerError above)

@@ -7,6 +7,8 @@
 * The ``actor_system`` fixture gives an :class:`airsrt.ActorSystem` (strict mode) started on
   that loop; after the test it is shut down and the ledger is checked
   (:func:`airsrt.testing.check_ledger`); a handler that blocked the loop fails the test.
+* The ``clock`` fixture runs the test on a loop whose time moves only when the test calls
+  ``await clock.advance(seconds)`` (:mod:`airsrt.testing.clock`).
 * The ``ledger`` fixture follows every message sent through it to exactly one outcome
   (:class:`airsrt.testing.MessageLedger`), checked after the shutdown.
 * After a test, a task still pending or an error reported to the loop's exception handler
@@ -29,6 +31,7 @@ from airsrt.lifecycle import abandoned_tasks
 from airsrt.monitoring import Severity
 from airsrt.system import ActorSystem
 from airsrt.testing import MessageLedger, check_ledger
+from airsrt.testing.clock import ManualClock, new_manual_loop
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -73,6 +76,13 @@ def actor_system(request: pytest.FixtureRequest) -> ActorSystem:
 
 
 @pytest.fixture
+def clock() -> ManualClock:
+    """A :class:`ManualClock`: the test runs on a loop whose time moves only on
+    ``await clock.advance(seconds)`` (timers, timeouts, supervision windows, backoff)."""
+    return ManualClock()
+
+
+@pytest.fixture
 def ledger(actor_system: ActorSystem) -> MessageLedger:
     """A :class:`MessageLedger` on ``actor_system``, checked after the test's shutdown."""
     return MessageLedger(actor_system)
@@ -85,7 +95,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if pyfuncitem.get_closest_marker("asyncio") is not None and pyfuncitem.config.pluginmanager.has_plugin("asyncio"):
         return None
     kwargs = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    loop = new_test_loop(pyfuncitem.get_closest_marker("virtual_time") is not None)
+    clocks = [v for v in pyfuncitem.funcargs.values() if isinstance(v, ManualClock)]
+    if clocks:
+        loop = new_manual_loop(clocks[0])
+    else:
+        loop = new_test_loop(pyfuncitem.get_closest_marker("virtual_time") is not None)
     errors: list[dict[str, Any]] = []
     loop.set_exception_handler(lambda _loop, context: errors.append(context))
     asyncio.set_event_loop(loop)

@@ -1,0 +1,152 @@
+"""A controllable clock for deterministic tests: time moves only when the test says so.
+
+:func:`new_manual_loop` makes an asyncio event loop whose ``time()`` is a counter the test
+moves with :meth:`ManualClock.advance`. Everything in airsrt that waits takes its time from the
+loop (timers, ask timeouts, message TTLs, receive timeouts, supervision windows, backoff,
+health checks, stop grace periods), so all of it stands still until the test advances the
+clock, and then fires in order, with no real sleeping::
+
+    async def test_backoff(clock, actor_system):       # the pytest plugin provides both
+        ...
+        await clock.advance(0.1)                       # the first restart happens now
+        assert ...
+
+The loop still runs ready callbacks and I/O at full speed. If it has nothing to do but wait
+for its clock, it fails the waiting tasks with :class:`ClockStalledError` after
+``stall_after`` seconds of real time, instead of hanging: something is awaiting a timer the
+test never advanced to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import time
+from typing import Any
+
+__all__ = ["ClockStalledError", "ManualClock", "new_manual_loop"]
+
+_POLL = 0.005  # real seconds the idle loop sleeps between looks at its I/O
+
+
+class ClockStalledError(asyncio.TimeoutError):
+    """The loop had nothing to do but wait for its manual clock, which the test did not move."""
+
+
+class ManualClock:
+    """The clock of a loop made by :func:`new_manual_loop`.
+
+    Args:
+        start: The initial reading (seconds).
+        stall_after: Real seconds an idle loop waits for I/O or other threads before it fails
+            the tasks waiting on its clock (see the module docstring).
+    """
+
+    def __init__(self, start: float = 0.0, stall_after: float = 2.0) -> None:
+        self._now = float(start)
+        self.stall_after = stall_after
+        self._loop: asyncio.BaseEventLoop | None = None
+
+    @property
+    def now(self) -> float:
+        """The current reading: what ``loop.time()`` returns."""
+        return self._now
+
+    async def advance(self, seconds: float) -> None:
+        """Moves the clock forward by `seconds`, running everything that falls due on the way.
+
+        Timers fire in time order, each with the clock set to its own due time, and whatever
+        they schedule (at once or for a time before the end) runs too, before this returns.
+
+        Raises:
+            ValueError: `seconds` is negative.
+        """
+        if not seconds >= 0:
+            raise ValueError(f"clock.advance() needs seconds >= 0, got {seconds!r}")
+        loop = self._bound()
+        target = self._now + seconds
+        await _settle(loop)
+        while True:
+            due = _next_timer(loop)
+            if due is None or due > target:
+                break
+            self._now = max(self._now, due)
+            await _settle(loop)
+        self._now = target
+        await _settle(loop)
+
+    def _bound(self) -> asyncio.BaseEventLoop:
+        if self._loop is None:
+            raise RuntimeError("this ManualClock drives no loop; make one with new_manual_loop()")
+        return self._loop
+
+
+def new_manual_loop(clock: ManualClock | None = None) -> asyncio.AbstractEventLoop:
+    """A new event loop (the stdlib selector loop) whose time is `clock` (a new one if None).
+
+    The clock is ``loop.clock``.
+    """
+    return _ManualLoop(clock or ManualClock())
+
+
+class _ManualLoop(asyncio.SelectorEventLoop):
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__()
+        self.clock = clock
+        clock._loop = self
+        self._real_select = self._selector.select
+        self._idle_since: float | None = None
+        self._selector.select = self._select  # type: ignore[method-assign]
+
+    def time(self) -> float:
+        return self.clock._now
+
+    def _select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        # asyncio asks to sleep until the next timer (in manual seconds) or forever: sleep in
+        # short real steps instead, so I/O and other threads are still served, and give up
+        # when nothing has happened for `stall_after` real seconds.
+        if timeout == 0:
+            return self._real_select(0)
+        ready = self._real_select(_POLL)
+        if ready or self._ready:  # type: ignore[attr-defined]
+            self._idle_since = None
+            return ready
+        now = time.monotonic()
+        if self._idle_since is None:
+            self._idle_since = now
+        elif now - self._idle_since > self.clock.stall_after:
+            self._idle_since = None
+            self._stall()
+        return ready
+
+    def _stall(self) -> None:
+        due = _next_timer(self)
+        where = f"the next timer is due at {due:g}" if due is not None else "no timer is pending"
+        for task in asyncio.all_tasks(self):
+            waiter: Any = getattr(task, "_fut_waiter", None)
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(ClockStalledError(
+                    f"the loop waited {self.clock.stall_after:g}s of real time with nothing to do "
+                    f"at manual time {self.clock.now:g} ({where}); call `await clock.advance(...)`"
+                ))
+
+
+def _next_timer(loop: Any) -> float | None:
+    """When the earliest live timer of `loop` is due, or None."""
+    scheduled = loop._scheduled  # asyncio's heap of TimerHandles (stdlib loops)
+    if scheduled and not scheduled[0].cancelled():
+        return float(scheduled[0].when())
+    # Cancelled handles stay in the heap until the loop drops them; look past them.
+    return min((h.when() for h in scheduled if not h.cancelled()), default=None)
+
+
+async def _settle(loop: Any) -> None:
+    """Yields until the loop has run everything ready now (and what that made ready)."""
+    quiet = 0
+    for _ in range(10_000):
+        await asyncio.sleep(0)
+        # When this task resumes, everything queued before it has run; stop after three
+        # turns in a row find nothing else queued.
+        quiet = quiet + 1 if not loop._ready else 0
+        if quiet >= 3:
+            return
