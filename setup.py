@@ -9,6 +9,7 @@ import os
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 try:
     from Cython.Build import cythonize
@@ -42,7 +43,32 @@ extensions = [
     )
 ]
 
+
+class BuildCore(build_ext):
+    """Builds the extension, and says plainly what to do when there is no C compiler."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as error:  # setuptools raises several compiler/platform error types
+            if type(error).__name__ not in _COMPILER_ERRORS:
+                raise
+            sys.exit(
+                f"airsrt could not compile its core ({type(error).__name__}: {error}).\n"
+                "It needs a C compiler and the Python headers: on Debian/Ubuntu "
+                "'apt install build-essential python3-dev', on Fedora 'dnf install gcc "
+                "python3-devel', on macOS 'xcode-select --install'. Or install a prebuilt "
+                "wheel where one exists for your platform."
+            )
+
+
+_COMPILER_ERRORS = {
+    "CCompilerError", "CompileError", "DistutilsExecError", "DistutilsPlatformError",
+    "PlatformError", "ExecError", "LinkError",
+}
+
 setup(
+    cmdclass={"build_ext": BuildCore},
     ext_modules=cythonize(
         extensions,
         compiler_directives=directives,

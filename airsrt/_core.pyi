@@ -3,13 +3,16 @@
 from asyncio import AbstractEventLoop, Task
 from collections.abc import Callable, Generator
 from contextvars import Context
-from typing import Any, Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, final, overload
+
+from typing_extensions import disjoint_base
 
 from airsrt.messages import Message
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
 
+@final
 class _Default: ...
 
 DEFAULT: Final[_Default]
@@ -30,7 +33,9 @@ FLAG_START_FAILED: Final[int]
 FLAG_SHUTDOWN: Final[int]
 FLAG_STARTED: Final[int]
 FLAG_READY: Final[int]
+FLAG_IDLE_HOOK: Final[int]
 
+@final
 class HandlerEntry:
     @property
     def func(self) -> Callable[..., Any]: ...
@@ -44,6 +49,7 @@ class HandlerEntry:
         self, func: Callable[..., Any], is_async: bool, method_name: str, message_type: type
     ) -> None: ...
 
+@final
 class HandlerTable:
     has_on_start: bool
     on_start_async: bool
@@ -57,6 +63,7 @@ class HandlerTable:
     def find(self, msg_type: type) -> HandlerEntry | None: ...
     def handled_types(self) -> list[type]: ...
 
+@disjoint_base
 class AskFuture(Generic[_R]):
     """The pending or finished answer to ``ref.ask(msg)``; an asyncio-compatible future."""
 
@@ -74,14 +81,17 @@ class AskFuture(Generic[_R]):
     def __await__(self) -> Generator[Any, None, _R]: ...
     def __iter__(self) -> Generator[Any, None, _R]: ...
 
+@final
 class TimerToken:
     cancelled: bool
     queued: bool
 
+@final
 class Marker:
     item: Any
     def __init__(self, item: Any) -> None: ...
 
+@final
 class CellExtra:
     control: Any
     putters: Any
@@ -95,21 +105,39 @@ class CellExtra:
     timers: dict[Any, Any] | None
     stop_waiters: list[Any] | None
     ready_waiters: list[Any] | None
-    start_error: BaseException | None
+    start_error: BaseException
     stop_reason: str | None
     stopping: Any
     lifecycle: Task[Any] | None
     supervision: Any
     receive_timeout: Any
+    stash: Any
+    pipes: Any
+    latency: Any
+    traced_since: int | None
+    name: str | None
 
+@disjoint_base
 class ActorRef:
     """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it."""
 
-    def tell(self, msg: object) -> None: ...
+    def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None: ...
     @overload
-    def ask(self, msg: Message[_R], timeout: float | None | _Default = ...) -> AskFuture[_R]: ...
+    def ask(
+        self,
+        msg: Message[_R],
+        timeout: float | None | _Default = ...,
+        ttl: float | None = None,
+        priority: int | None = None,
+    ) -> AskFuture[_R]: ...
     @overload
-    def ask(self, msg: object, timeout: float | None | _Default = ...) -> AskFuture[Any]: ...
+    def ask(
+        self,
+        msg: object,
+        timeout: float | None | _Default = ...,
+        ttl: float | None = None,
+        priority: int | None = None,
+    ) -> AskFuture[Any]: ...
     async def send(self, msg: object, timeout: float | None = None) -> None: ...
     @overload
     def ask_blocking(self, msg: Message[_R], timeout: float | None | _Default = ...) -> _R: ...
@@ -127,6 +155,7 @@ class ActorRef:
     def system(self) -> Any: ...
     def mailbox_size(self) -> int: ...
     def stats(self) -> dict[str, Any]: ...
+    def basic_stats(self) -> dict[str, Any]: ...
     def state_name(self) -> str: ...
     def display_name_for(self, factory: object) -> str: ...
     def unhandled_error(self, msg: object) -> Exception: ...
@@ -180,6 +209,17 @@ class ActorRef:
     def _new_incarnation(self, actor: Any, table: HandlerTable) -> None: ...
     def _build(self, factory: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, HandlerTable]: ...
 
+class SupervisorRef(ActorRef):
+    """The ref of a supervisor: an ActorRef plus the OTP child operations."""
+
+    def child(self, child_id: Any) -> ActorRef: ...
+    async def start_child(self, spec: Any) -> ActorRef: ...
+    async def terminate_child(self, child_id: Any) -> None: ...
+    async def restart_child(self, child_id: Any) -> ActorRef: ...
+    async def delete_child(self, child_id: Any) -> None: ...
+    async def which_children(self) -> list[Any]: ...
+
+@disjoint_base
 class Runtime:
     """Compiled base of ``airsrt.ActorSystem``: the dispatcher and the ledger counters."""
 
@@ -189,6 +229,7 @@ class Runtime:
     eager_depth_limit: int
     eager_asks: bool
     event_threshold: int
+    trace: bool
     _running: bool
     _closing: bool
     _default_timeout: float | None
@@ -234,6 +275,39 @@ class Runtime:
     def _run_queue_length(self) -> int: ...
     def _on_thread(self) -> bool: ...
     def _current_actor(self) -> ActorRef | None: ...
+    def _current_message(self, cell: ActorRef) -> Any: ...
+    def _stash_current(self, cell: ActorRef) -> Any: ...
+    def _watchdog(self, limit: float) -> None: ...
+    def _stop_watchdog(self) -> None: ...
+
+@final
+class Route:
+    """The subscribers one topic reaches, split by how each is delivered to."""
+
+    subs: tuple[Any, ...]
+    cells: tuple[ActorRef, ...]
+    topic_cells: tuple[ActorRef, ...]
+    calls: tuple[Any, ...]
+    topic_calls: tuple[Any, ...]
+    def __init__(
+        self,
+        subs: tuple[Any, ...],
+        cells: tuple[ActorRef, ...],
+        topic_cells: tuple[ActorRef, ...],
+        calls: tuple[Any, ...],
+        topic_calls: tuple[Any, ...],
+    ) -> None: ...
+
+@disjoint_base
+class BrokerCore:
+    """Compiled base of ``airsrt.Broker``: publish's per-message fan-out."""
+
+    _cache: dict[str, Route]
+    dead_letter_unrouted: bool
+    def publish(self, topic: str, msg: object) -> int: ...
+
+def fan_out(cells: tuple[ActorRef, ...], msg: object) -> int: ...
+def _stash_task_message(cell: ActorRef, msg: object) -> bool: ...
 
 def _install(
     ref_ops: Any,
@@ -244,9 +318,9 @@ def _install(
 ) -> None: ...
 def _context_of(actor: Any) -> Any: ...
 def _register_table(cls: type, table: HandlerTable) -> None: ...
-def _drop(cell: ActorRef, msg: object, token: object, reason: str, error: BaseException) -> None: ...
+def _drop(cell: ActorRef, msg: object, token: object, reason: str, error: BaseException | None) -> None: ...
 def _settle(cell: ActorRef, token: object, result: object = None, error: BaseException | None = None) -> None: ...
 def _book_handled(fut: AskFuture[Any]) -> None: ...
 def _ask_pending(token: object) -> bool: ...
 def _fail_stopped(fut: AskFuture[Any]) -> bool: ...
-def _check_timeout(timeout: object, what: str) -> float: ...
+def _check_timeout(timeout: object, what: str, target: ActorRef | None = None, msg: object = None) -> float | None: ...

@@ -17,7 +17,7 @@ import sys
 import types
 import typing
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, overload
+from typing import Any, ClassVar, TYPE_CHECKING, TypeVar, cast, overload
 
 from airsrt import _core, lifecycle, patterns
 from airsrt.errors import ConfigurationError
@@ -59,9 +59,9 @@ class ErrorAction(enum.Enum):
 
 
 @overload
-def handler(func: F, /) -> F: ...
-@overload
 def handler(*message_types: type) -> Callable[[F], F]: ...
+@overload
+def handler(func: F, /) -> F: ...
 
 
 def handler(*args: Any) -> Any:
@@ -139,7 +139,7 @@ class Actor:
         # classes defined beside the actor (even inside a function) are found.
         frame = sys._getframe(1)
         if frame.f_locals is not frame.f_globals:
-            cls._airsrt_localns = dict(frame.f_locals)
+            cls._airsrt_localns = dict(frame.f_locals)  # type: ignore[attr-defined]
         del frame
         try:
             table = _build_table(cls)
@@ -179,7 +179,7 @@ class Actor:
             return "(not spawned)"
 
 
-def _build_table(cls: type) -> _core.HandlerTable:
+def _build_table(cls: type[Actor]) -> _core.HandlerTable:
     """Collects the handlers of `cls` and its bases into a compiled HandlerTable."""
     chosen: dict[type, str] = {}
     for klass in reversed(cls.__mro__):
@@ -221,7 +221,7 @@ def _build_table(cls: type) -> _core.HandlerTable:
     return table
 
 
-def table_for(cls: type) -> _core.HandlerTable:
+def table_for(cls: type[Actor]) -> _core.HandlerTable:
     """The handler table of `cls`, built now if its annotations could not be resolved earlier."""
     try:
         table = _build_table(cls)
@@ -244,7 +244,7 @@ def _handler_function(value: Any) -> Callable[..., Any] | None:
             )
         return None
     if callable(value) and hasattr(value, _HANDLES):
-        return value
+        return cast("Callable[..., Any]", value)
     return None
 
 
@@ -327,7 +327,7 @@ class Context:
 
     @property
     def system(self) -> ActorSystem:
-        return self._cell.system
+        return cast("ActorSystem", self._cell.system)
 
     @property
     def name(self) -> str:
@@ -341,7 +341,7 @@ class Context:
         mailbox: Mailbox | None = None,
     ) -> ActorRef:
         """Spawns a child: it is stopped (children first) when this actor stops or restarts."""
-        return self._cell.system._spawn(self._cell, factory, args, name, mailbox)
+        return cast("ActorRef", self._cell.system._spawn(self._cell, factory, args, name, mailbox))
 
     def stop(self, reason: str = "normal") -> None:
         """Stops this actor after the current message (synchronous; queued messages become

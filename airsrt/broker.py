@@ -209,8 +209,9 @@ class Broker(_core.BrokerCore):
 
     def _call_done(self, sub: _Sub, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self._subscriber_failed(sub, task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            self._subscriber_failed(sub, error)
 
     def _subscriber_failed(self, sub: _Sub, exc: BaseException) -> None:
         log.error("broker subscriber %r of %r failed", sub.target, sub.topic, exc_info=exc)

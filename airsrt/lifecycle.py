@@ -225,7 +225,8 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
         return None
     extra = cell._extra
     if extra.stopping is not None:
-        return extra.stopping.waiter(system.loop)  # a stop is in progress: share its outcome
+        stopping: StopRequest = extra.stopping
+        return stopping.waiter(system.loop)  # a stop is in progress: share its outcome
     if req.drain and cell._phase == PHASE_ALIVE:
         if not cell._flags & FLAG_CLOSING:
             cell._flags |= FLAG_CLOSING
@@ -256,7 +257,7 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         req.resolve()
         return None
     extra = cell._extra
-    current = extra.stopping
+    current: StopRequest | None = extra.stopping
     if current is not None:
         if req.future is not None and req.future is not current.future:
             current.waiter(system.loop).add_done_callback(lambda _: req.resolve())

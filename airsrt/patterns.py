@@ -12,7 +12,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, TYPE_CHECKING, cast
 
 from airsrt import _core
 from airsrt._core import FLAG_IDLE_HOOK, PHASE_ALIVE, PHASE_STOPPED, SCHED_IDLE
@@ -51,7 +51,7 @@ def pipe_to_self(cell: ActorRef, awaitable: Awaitable[Any], to_msg: Callable[[An
     extra.pipes.add(task)
     incarnation = cell.incarnation
     task.add_done_callback(lambda t: _piped(system, cell, t, incarnation, to_msg))
-    return task
+    return cast("asyncio.Task[Any]", task)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

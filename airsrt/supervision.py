@@ -36,7 +36,8 @@ def decide(system: ActorSystem, cell: ActorRef, exc: BaseException, msg: Any) ->
     """Asks the actor what its failure means; ``on_error`` raising counts as ESCALATE."""
     actor = cell._actor
     if not cell._table.custom_on_error:
-        return cell._table.default_error_action  # on_error is Actor's: it returns error_action
+        default: ErrorAction = cell._table.default_error_action
+        return default  # on_error is Actor's: it returns error_action
     try:
         action = lifecycle._run_in_context(system, cell, lambda: actor.on_error(exc, msg))
     except Exception:
@@ -60,11 +61,11 @@ def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg:
             exc_info=(type(exc), exc, exc.__traceback__),
         )
     action = decide(system, cell, exc, msg)
-    if action is ErrorAction.RESUME:
-        return True
-    if system.tally(EV_FAILED):
+    if system.tally(EV_FAILED):  # a resumed failure is still a failure worth seeing
         details = {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name}
         system._on_event(EV_FAILED, cell, details)
+    if action is ErrorAction.RESUME:
+        return True
     if action is ErrorAction.STOP:
         # The actor's own exit: its supervisor's restart policy decides whether it returns.
         lifecycle.begin_stop(

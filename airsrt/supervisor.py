@@ -20,7 +20,7 @@ import logging
 import math
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, TYPE_CHECKING, cast
 
 from airsrt import _core, lifecycle
 from airsrt._core import PHASE_RESTARTING, PHASE_STOPPED
@@ -219,10 +219,10 @@ class _Notice:
     """Base of the reports a supervisor receives about its children (plain slotted classes:
     they are built on every failure, and frozen dataclasses cost a setattr call per field)."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{slot}={getattr(self, slot)!r}" for slot in self.__slots__)
         return f"{type(self).__name__}({fields})"
 
 
@@ -359,7 +359,9 @@ class Supervisor(Actor):
         spec = child.spec
         cls = _core.SupervisorRef if spec.is_supervisor else _core.ActorRef
         try:
-            ref = self._system._spawn(self._cell, spec.factory, spec.args, spec.name, spec.mailbox, cls)
+            ref: ActorRef = self._system._spawn(
+                self._cell, spec.factory, spec.args, spec.name, spec.mailbox, cls
+            )
         except AirsrtError as error:  # the factory raised, or the name is taken
             raise self._start_error(spec, error) from error
         child.ref = ref
@@ -661,7 +663,7 @@ async def _request(ref: SupervisorRef, msg: Any) -> Any:
 
 
 async def start_child(ref: SupervisorRef, spec: ChildSpec) -> ActorRef:
-    return await _request(ref, _StartChild(spec))
+    return cast("ActorRef", await _request(ref, _StartChild(spec)))
 
 
 async def terminate_child(ref: SupervisorRef, child_id: Any) -> None:
@@ -669,7 +671,7 @@ async def terminate_child(ref: SupervisorRef, child_id: Any) -> None:
 
 
 async def restart_child(ref: SupervisorRef, child_id: Any) -> ActorRef:
-    return await _request(ref, _ChildOp("restart", child_id))
+    return cast("ActorRef", await _request(ref, _ChildOp("restart", child_id)))
 
 
 async def delete_child(ref: SupervisorRef, child_id: Any) -> None:
@@ -677,4 +679,4 @@ async def delete_child(ref: SupervisorRef, child_id: Any) -> None:
 
 
 async def which_children(ref: SupervisorRef) -> list[ChildInfo]:
-    return await _request(ref, _ChildOp("which"))
+    return cast("list[ChildInfo]", await _request(ref, _ChildOp("which")))

@@ -289,6 +289,7 @@ class ActorSystem(_core.Runtime):
         if not self._running:
             self._on_not_running("spawn a supervisor")
         ref = self._spawn(self._root, factory, (), name, None, _core.SupervisorRef)
+        assert isinstance(ref, _core.SupervisorRef)
         await ref.ready()
         return ref
 
@@ -474,7 +475,7 @@ class ActorSystem(_core.Runtime):
         """Runs a stop or restart in its own task; `on_cancel` completes it without waiting if
         that task is cancelled (which is survivable, but not meant to happen)."""
         # Named, so whoever lists the loop's tasks sees whose they are.
-        task = self.loop.create_task(coro, name=f"airsrt {coro.__qualname__.lstrip('_')}")
+        task = self.loop.create_task(coro, name=f"airsrt {getattr(coro, '__qualname__', '').lstrip('_')}")
         self._lifecycle_tasks.add(task)
         task.add_done_callback(functools.partial(self._lifecycle_done, on_cancel))
         return task
@@ -504,7 +505,8 @@ class ActorSystem(_core.Runtime):
         return bool(self._supervisor_of(cell).child_exiting(self, cell, req))
 
     def _child_grace(self, cell: _core.ActorRef) -> float | None:
-        return self._supervisor_of(cell).child_grace(self, cell)
+        grace: float | None = self._supervisor_of(cell).child_grace(self, cell)
+        return grace
 
 
 def _config_seconds(what: str, value: Any, *, allow_zero: bool) -> None:
@@ -573,9 +575,9 @@ def run(
         try:
             _teardown(loop, shutdown_timeout)
         finally:
-            for signum, previous in installed:
-                loop.remove_signal_handler(signum)
-                signal.signal(signum, previous)
+            for number, previous in installed:
+                loop.remove_signal_handler(number)
+                signal.signal(number, previous)
             asyncio.set_event_loop(None)
             loop.close()
 

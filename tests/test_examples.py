@@ -30,6 +30,20 @@ EXPECTED = {
         "trader saw: ['prices.eu.AIR=101.5', 'prices.eu.SAF=160.25']",
         "audit saw: ['AIR']",
     ],
+    "backpressure.py": [
+        "BLOCK handled 20 of 20",
+        "FAIL refused 16 handled 4",
+        "DROP_OLDEST kept [16, 17, 18, 19]",
+        "dead letters: 16",
+    ],
+    "monitoring.py": [
+        "answer: 2",
+        "events: ['actor.failed', 'actor.stopped']",
+        "orders processed 4 failed 1",
+        "sent 4 handled 4",
+    ],
+    "threads.py": ["total: 4000", "largest answer seen by a thread: 4000"],
+    "testing_supervised.py": [],  # runs pytest on itself; the exit status says it passed  # runs pytest on itself: the return code says it passed
     "worker_pool.py": [
         "40 images resized; round robin gave each worker [10, 10, 10, 10]",
         "bob's images went to 1 worker",
@@ -60,3 +74,15 @@ def test_readme_quick_start_is_the_example():
         if line.startswith("airsrt.run(") or line.startswith('"""'):
             continue
         assert line.split("#")[0].strip() in example, f"README line not in the example: {line}"
+
+
+def test_every_code_sample_in_the_docs_is_an_example_file():
+    """The docs include examples/*.py (which the tests above run) instead of inline code."""
+    docs = EXAMPLES.parent / "docs"
+    for page in docs.rglob("*.md"):
+        for block in page.read_text().split("```python\n")[1:]:
+            body = block.split("```", 1)[0].strip()
+            assert body.startswith('--8<-- "examples/') and "\n" not in body, (
+                f"{page.relative_to(docs)} has an inline python sample; put it in examples/"
+            )
+            assert (EXAMPLES.parent / body.split('"')[1]).is_file()

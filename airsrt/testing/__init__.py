@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from airsrt import lifecycle
 from airsrt.actor import Actor, handler
 
 if TYPE_CHECKING:
@@ -98,6 +99,10 @@ class TestProbe:
         self._reply: Any = None
         self._reply_fn: Callable[[Any], Any] | None = None
         self.ref: ActorRef = system.spawn(functools.partial(_ProbeActor, self), name=name)
+
+    def watch(self, ref: ActorRef) -> None:
+        """Receive :class:`airsrt.Terminated` when `ref` stops for good (``expect(Terminated)``)."""
+        lifecycle.watch(self.ref, ref)
 
     def reply(self, value: Any = None, *, using: Callable[[Any], Any] | None = None) -> None:
         """Answers later asks with `value`, or with ``using(msg)`` when given."""

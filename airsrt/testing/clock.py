@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import selectors
 import time
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["ClockStalledError", "ManualClock", "new_manual_loop"]
@@ -94,9 +95,10 @@ class _ManualLoop(asyncio.SelectorEventLoop):
         super().__init__()
         self.clock = clock
         clock._loop = self
-        self._real_select = self._selector.select
+        selector: selectors.BaseSelector = self._selector  # type: ignore[attr-defined]
+        self._real_select: Callable[[float | None], list[tuple[selectors.SelectorKey, int]]] = selector.select
         self._idle_since: float | None = None
-        self._selector.select = self._select  # type: ignore[method-assign]
+        selector.select = self._select  # type: ignore[method-assign]
 
     def time(self) -> float:
         return self.clock._now

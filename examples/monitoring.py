@@ -1,0 +1,38 @@
+"""Monitoring: the event stream, per-actor stats and the system's ledger."""
+
+import airsrt
+
+
+class Order:
+    def __init__(self, qty: int) -> None:
+        self.qty = qty
+
+
+class Orders(airsrt.Actor):
+    error_action = airsrt.ErrorAction.RESUME  # a bad order does not cost the actor its state
+
+    @airsrt.handler
+    def order(self, msg: Order) -> int:
+        if msg.qty <= 0:
+            raise ValueError(f"bad quantity {msg.qty}")
+        return msg.qty
+
+
+async def main() -> None:
+    async with airsrt.ActorSystem(log_failures=False) as system:
+        seen: list[str] = []
+        system.events.subscribe(lambda event: seen.append(event.kind))  # INFO and above
+        orders = system.spawn(Orders, name="orders")
+        for qty in (3, 0, 5):
+            orders.tell(Order(qty))
+        print("answer:", await orders.ask(Order(2)))
+        await orders.stop()
+        print("events:", seen)
+        stats = orders.stats()
+        print("orders processed", stats["processed"], "failed", stats["failed"])
+        ledger = system.stats()
+        print("sent", ledger["sent"], "handled", ledger["handled"])
+
+
+if __name__ == "__main__":
+    airsrt.run(main())

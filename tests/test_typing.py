@@ -1,0 +1,62 @@
+"""The typed API: mypy reads ask's reply type from Message[R], the compiled core's stub matches
+the module (stubtest), and the package passes ``mypy --strict``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mypy")
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPING = Path(__file__).resolve().parent / "typing"
+
+
+def mypy(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(cache), "--no-error-summary", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )
+
+
+def expected_lines(path: Path) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        for kind, text in re.findall(r"# ([NE]): (.*?)(?=\s+# [NE]: |$)", line):
+            out.setdefault(number, []).append(f"{'note' if kind == 'N' else 'error'}: {text.strip()}")
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TYPING.glob("*.py")))
+def test_reveal_types_and_expected_errors(name, tmp_path):
+    path = TYPING / name
+    done = mypy("--strict", "--show-error-codes", "--hide-error-context", str(path), cache=tmp_path)
+    got: dict[int, list[str]] = {}
+    for line in done.stdout.splitlines():
+        match = re.match(rf".*{re.escape(name)}:(\d+): (note|error): (.*)", line)
+        if match:
+            got.setdefault(int(match.group(1)), []).append(f"{match.group(2)}: {match.group(3)}")
+    assert got == expected_lines(path), done.stdout + done.stderr
+
+
+def test_stub_matches_the_compiled_module(tmp_path):
+    # Where the imported package lives: the tree (an editable install) or site-packages (a
+    # wheel), so stubtest sees the same files that were imported.
+    import airsrt._core
+
+    inside = Path(airsrt._core.__file__).resolve().is_relative_to(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "airsrt._core", "--allowlist",
+         str(ROOT / "stubtest-allowlist.txt"), "--mypy-config-file", str(ROOT / "pyproject.toml")],
+        capture_output=True, text=True, cwd=ROOT if inside else tmp_path, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_package_passes_mypy_strict(tmp_path):
+    done = mypy("--strict", "-p", "airsrt", cache=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr

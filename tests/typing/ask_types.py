@@ -1,0 +1,46 @@
+"""Type-checked by tests/test_typing.py: each `# N:` / `# E:` comment is what mypy must say on
+that line (a note from reveal_type, or an error); a line without one must check cleanly."""
+
+import airsrt
+from airsrt.testing import TestProbe
+
+
+class Deposit(airsrt.Message[int]):
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
+
+
+class Greet(airsrt.Message[str]):
+    pass
+
+
+class Untyped:
+    pass
+
+
+class Account(airsrt.Actor):
+    @airsrt.handler
+    def deposit(self, msg: Deposit) -> int:
+        return msg.amount
+
+    @airsrt.handler(Greet, Untyped)
+    def greet(self, msg: object) -> str:
+        return "hello"
+
+
+async def main(system: airsrt.ActorSystem) -> None:
+    ref = system.spawn(Account)
+    reveal_type(ref)  # N: Revealed type is "airsrt._core.ActorRef"
+    reveal_type(await ref.ask(Deposit(5)))  # N: Revealed type is "int"
+    reveal_type(await ref.ask(Greet(), timeout=1.0))  # N: Revealed type is "str"
+    reveal_type(await ref.ask(Untyped()))  # N: Revealed type is "Any"
+    reveal_type(ref.ask_blocking(Deposit(1)))  # N: Revealed type is "int"
+    await ref.ask(Deposit(5)) + "!"  # E: Unsupported operand types for + ("int" and "str")  [operator]
+    ref.tell(Deposit(1), ttl=0.5)
+    ref.tell(Deposit(1), tll=0.5)  # E: Unexpected keyword argument "tll" for "tell" of "ActorRef"  [call-arg]  # N: "tell" defined in "airsrt._core"
+    sup = await system.spawn_supervisor(airsrt.OneForOne(), [airsrt.ChildSpec("a", Account)])
+    reveal_type(sup)  # N: Revealed type is "airsrt._core.SupervisorRef"
+    reveal_type(await sup.which_children())  # N: Revealed type is "list[Any]"
+    probe = TestProbe(system)
+    reveal_type(probe.ref)  # N: Revealed type is "airsrt._core.ActorRef"
+    await ref.stop(drain=True)
