@@ -11,7 +11,7 @@ import threading
 import warnings
 import weakref
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from airsrt import _core, lifecycle, patterns, ref, supervision
 from airsrt.broker import Broker
@@ -288,8 +288,7 @@ class ActorSystem(_core.Runtime):
         factory = SupervisorFactory(strategy, children)
         if not self._running:
             self._on_not_running("spawn a supervisor")
-        ref = self._spawn(self._root, factory, (), name, None, _core.SupervisorRef)
-        assert isinstance(ref, _core.SupervisorRef)
+        ref = cast(_core.SupervisorRef, self._spawn(self._root, factory, (), name, None, _core.SupervisorRef))
         await ref.ready()
         return ref
 
