@@ -3,7 +3,9 @@ the module (stubtest), and the package passes ``mypy --strict``."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +33,7 @@ def expected_lines(path: Path) -> dict[int, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in TYPING.glob("*.py")))
+@pytest.mark.parametrize("name", sorted(p.name for p in TYPING.glob("*.py") if not p.name.startswith("pyright_")))
 def test_reveal_types_and_expected_errors(name, tmp_path):
     path = TYPING / name
     done = mypy("--strict", "--show-error-codes", "--hide-error-context", str(path), cache=tmp_path)
@@ -60,3 +62,32 @@ def test_stub_matches_the_compiled_module(tmp_path):
 def test_package_passes_mypy_strict(tmp_path):
     done = mypy("--strict", "-p", "airsrt", cache=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TYPING.glob("pyright_*.py")))
+def test_pyright_agrees(name, tmp_path):
+    """basedpyright (pyright, installable from PyPI with its own Node.js) on the same API."""
+    if shutil.which("basedpyright") is None and not (Path(sys.executable).parent / "basedpyright").exists():
+        pytest.skip("basedpyright is not installed")
+    exe = shutil.which("basedpyright") or str(Path(sys.executable).parent / "basedpyright")
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({
+        "typeCheckingMode": "standard", "pythonVersion": "3.11", "extraPaths": [str(ROOT)],
+        "reportUnusedExpression": False,
+    }))
+    done = subprocess.run(
+        [exe, "-p", str(config), str(TYPING / name)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    got: dict[int, list[str]] = {}
+    for line in done.stdout.splitlines():
+        match = re.match(rf".*{re.escape(name)}:(\d+):\d+ - (error|information): (.*)", line)
+        if match:
+            got.setdefault(int(match.group(1)), []).append(f"{match.group(2)}: {match.group(3)}")
+    want: dict[int, list[str]] = {}
+    for number, line in enumerate((TYPING / name).read_text().splitlines(), 1):
+        if "# P: " in line:
+            want[number] = [line.split("# P: ", 1)[1].strip()]
+    assert {n: [g.split(" (report")[0] for g in v] for n, v in got.items()} == {
+        n: [w.split(" (report")[0] for w in v] for n, v in want.items()
+    }, done.stdout + done.stderr
