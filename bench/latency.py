@@ -8,7 +8,6 @@ Usage: ``python bench/latency.py --loop uvloop --calls 100000``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import json
 import time

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 import pytest
 
-import airsrt
 from airsrt import Actor, handler
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import airsrt
 from airsrt import Actor, handler
-from reliability_kit import Item, Sink, settle
+from reliability_kit import Item, settle
 
 
 class Hang:

@@ -6,8 +6,8 @@ import asyncio
 import pytest
 
 import airsrt
-from airsrt import Actor, ChildSpec, ErrorAction, OneForAll, OneForOne, RestartPolicy, handler
-from supervision_kit import Crash, Hang, Incarnation, Journal, Quit, Record, Worker, settled, specs
+from airsrt import ChildSpec, ErrorAction, OneForAll, OneForOne, RestartPolicy, handler
+from supervision_kit import Crash, Hang, Incarnation, Journal, Record, Worker, settled, specs
 
 
 # -- validation ---------------------------------------------------------------------------------------
