@@ -91,14 +91,6 @@ class Token:
         self.hops = hops
 
 
-class Inc:
-    __slots__ = ()
-
-
-class Total(airsrt.Message[int]):
-    __slots__ = ()
-
-
 class Compute:
     __slots__ = ("x",)
 
@@ -167,19 +159,6 @@ class APinger(airsrt.Actor):
             self.done.set_result(None)
         else:
             self.ponger.tell(Ping(msg.left - 1))
-
-
-class ACounter(airsrt.Actor):
-    def __init__(self) -> None:
-        self.n = 0
-
-    @airsrt.handler
-    def inc(self, msg: Inc) -> None:
-        self.n += 1
-
-    @airsrt.handler
-    def total(self, msg: Total) -> int:
-        return self.n
 
 
 class ARingNode(airsrt.Actor):
@@ -307,12 +286,12 @@ async def airsrt_run(workload: str, size: dict[str, int]) -> float:
             ponger.tell(Ping(size["n"]))
             await done
         elif workload == "counting":
-            counter = system.spawn(ACounter)
-            inc = Inc()
+            counter = system.spawn(common.Counter)
+            inc = common.Inc()
             t0 = time.perf_counter()
             for _ in range(size["n"]):
                 counter.tell(inc)
-            assert await counter.ask(Total()) == size["n"]
+            assert await counter.ask(common.Get()) == size["n"]
         elif workload == "threadring":
             nodes = [system.spawn(ARingNode, done) for _ in range(size["actors"])]
             for i, node in enumerate(nodes):
@@ -390,17 +369,17 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
             count = [0]
 
             def counter(msg: Any) -> int | None:
-                if type(msg) is Inc:
+                if type(msg) is common.Inc:
                     count[0] += 1
                     return None
                 return count[0]
 
             actor = spawn(counter)
-            inc = Inc()
+            inc = common.Inc()
             t0 = time.perf_counter()
             for _ in range(size["n"]):
                 actor.tell(inc)
-            assert await actor.ask(Total()) == size["n"]
+            assert await actor.ask(common.Get()) == size["n"]
         elif workload == "threadring":
             ring: list[QueueActor] = []
 
