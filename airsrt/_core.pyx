@@ -17,6 +17,7 @@ import sys
 from asyncio import BaseEventLoop as _BaseEventLoop
 from asyncio import CancelledError as _CancelledError
 from asyncio import InvalidStateError as _InvalidStateError
+from asyncio import Task as _Task
 from asyncio import current_task as _current_task
 from collections import deque as _deque
 from contextvars import copy_context as _copy_context
@@ -38,7 +39,9 @@ from airsrt.errors import (
     WrongThreadError,
 )
 
-# Python 3.12 can run a Task's first step inside create_task(): async handlers start at once.
+# Since 3.12, asyncio.Task(..., eager_start=True) runs a Task's first step in its constructor:
+# async handlers start at once instead of one loop turn later. (loop.create_task() only takes
+# eager_start from 3.14 on, so the Task constructor is what 3.12 and 3.13 document.)
 cdef bint _EAGER_TASKS = sys.version_info >= (3, 12)
 
 

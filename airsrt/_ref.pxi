@@ -1165,7 +1165,7 @@ def _stash_task_message(ActorRef cell not None, object msg):
     if `msg` is the message it handles, so the Task's end neither answers nor counts it."""
     cdef CellExtra extra = cell.extra
     cdef Runtime rt = cell.rt
-    if extra is None or extra.task is None or extra.task_msg is not msg or extra.task_token is _STASHED:
+    if extra is None or extra.task_msg is not msg or extra.task_token is _STASHED:
         return None
     token = extra.task_token
     extra.task_token = _STASHED

@@ -551,24 +551,31 @@ cdef class Runtime:
         return 0
 
     cdef int start_async(self, ActorRef cell, HandlerEntry entry, object msg, object token) except -1:
-        """Runs an async handler in a Task of its own; the cell is busy until it ends."""
+        """Runs an async handler in a Task of its own; the cell is busy until it ends.
+
+        On 3.12+ the Task starts eagerly (``asyncio.Task(..., eager_start=True)``, public API
+        since 3.12): its first step runs here, inside the dispatcher's visit, as a synchronous
+        handler would -- the cell is still RUNNING and on the stack, so a self-ask is a
+        deadlock, ``context.stop()`` waits for the Task, and ``context.stash()`` finds the
+        message. A loop with a custom task factory keeps it, and starts the Task lazily.
+        """
         cdef CellExtra extra = cell.get_extra()
         coro = entry.func(cell.actor, msg)
-        if _EAGER_TASKS:
+        extra.task_token = token
+        extra.task_msg = msg
+        if self.trace:
+            extra.traced_since = monotonic_ns()
+        if _EAGER_TASKS and self.loop.get_task_factory() is None:
             # An eager Task enters the actor's context itself, so leave it for the first step.
             PyContext_Exit(cell.ctx)
             try:
-                task = self.loop.create_task(coro, context=cell.ctx, eager_start=True)
+                task = _Task(coro, loop=self.loop, context=cell.ctx, eager_start=True)
             finally:
                 PyContext_Enter(cell.ctx)
         else:
             task = self.loop.create_task(coro, context=cell.ctx)
         cell.sched = S_BUSY
         extra.task = task
-        extra.task_token = token
-        extra.task_msg = msg
-        if self.trace:
-            extra.traced_since = monotonic_ns()
         self._busy[task] = cell
         task.add_done_callback(cell._on_task_done, context=self.sys_ctx)
         return 0

@@ -44,7 +44,9 @@ async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
     if timeout is not None:
         handle = loop.call_at(loop.time() + timeout, _putter_timed_out, ref, waiter, msg, timeout)
     else:
-        sender = system._busy.get(asyncio.current_task())
+        # The actor whose async handler waits here: running its eager first step (3.12+), or
+        # resumed in its handler Task.
+        sender = system._current_actor() or system._busy.get(asyncio.current_task())
         if sender is not None:
             warnings.warn(
                 ConfigWarning(

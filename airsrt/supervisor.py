@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING, cast
 
 from airsrt import _core, lifecycle
-from airsrt._core import PHASE_RESTARTING, PHASE_STOPPED
+from airsrt._core import PHASE_RESTARTING, PHASE_STARTING, PHASE_STOPPED
 from airsrt.actor import Actor, ErrorAction, handler
 from airsrt.errors import (
     ActorStartError,
@@ -299,8 +299,8 @@ class _Child:
             state = "terminated"
         elif self.starting:
             state = "starting"
-        elif ref._phase == PHASE_RESTARTING:
-            state = "restarting"
+        elif ref._phase in (PHASE_RESTARTING, PHASE_STARTING):
+            state = "restarting"  # a new incarnation whose on_start has not finished yet
         else:
             state = "running"
         return ChildInfo(self.spec.id, ref, state, self.restarts, self.spec.restart, self.spec.is_supervisor)
