@@ -34,11 +34,11 @@ except ImportError as exc:  # pragma: no cover - exercised by a packaging test
         "that needs a C compiler and Cython>=3.1. airsrt has no pure-Python fallback."
     ) from exc
 
-from airsrt import ref as _ref_ops
-from airsrt import supervisor as _supervisor_ops
-from airsrt.actor import Actor, Context, ErrorAction, handler, table_for as _table_for
-from airsrt.health import Health, HealthCheck, HealthCheckError
-from airsrt.errors import (
+from airsrt import _ref as _ref_ops
+from airsrt import _supervisor as _supervisor_ops
+from airsrt._actor import Actor, Context, ErrorAction, handler, table_for as _table_for
+from airsrt._health import Health, HealthCheck
+from airsrt._errors import (
     ActorStartError,
     ActorStoppedError,
     AirsrtError,
@@ -48,27 +48,29 @@ from airsrt.errors import (
     ConfigurationError,
     DeadlockError,
     HandlerError,
+    HealthCheckError,
     MailboxFullError,
     NameTakenError,
     NoSubscriberError,
+    RestartLimitError,
     ShutdownTimeoutError,
     SlowHandlerError,
     SlowHandlerWarning,
+    StashOverflowError,
     SystemNotRunningError,
     UnhandledMessageError,
     WrongThreadError,
 )
-from airsrt.broker import Broker, BrokerReply
-from airsrt.mailbox import Backpressure, Mailbox, Priority
-from airsrt.messages import Message, Published, ReceiveTimeout, Terminated
-from airsrt.patterns import StashOverflowError
-from airsrt.pools import PoolRef, Routing
-from airsrt.monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
-from airsrt.strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
-from airsrt.supervision import Guardian
-from airsrt.supervisor import ChildInfo, ChildSpec, RestartLimitError, supervisor
-from airsrt.system import ActorSystem, run
-from airsrt.timers import Timer
+from airsrt._broker import Broker, BrokerReply
+from airsrt._mailbox import Backpressure, Mailbox, Priority
+from airsrt._messages import Message, Published, ReceiveTimeout, Terminated
+from airsrt._pools import PoolRef, Routing
+from airsrt._monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
+from airsrt._strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
+from airsrt._guardian import Guardian
+from airsrt._supervisor import ChildInfo, ChildSpec, supervisor
+from airsrt._system import ActorSystem, run
+from airsrt._timers import Timer
 
 _core._install(_ref_ops, _supervisor_ops, Actor, Context, _table_for)
 

@@ -7,7 +7,7 @@ from typing import Any, Final, Generic, TypeVar, final, overload
 
 from typing_extensions import disjoint_base
 
-from airsrt.messages import Message
+from airsrt._messages import Message
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")

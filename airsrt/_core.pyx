@@ -22,8 +22,8 @@ from asyncio import current_task as _current_task
 from collections import deque as _deque
 from contextvars import copy_context as _copy_context
 
-from airsrt.messages import Published
-from airsrt.errors import (
+from airsrt._messages import Published
+from airsrt._errors import (
     ActorStartError,
     ActorStoppedError,
     AirsrtError,
@@ -87,6 +87,6 @@ cdef object _DEFAULT = DEFAULT
 include "_ring.pxi"
 include "_handlers.pxi"
 include "_ask.pxi"
-include "_ref.pxi"
-include "_runtime.pxi"
-include "_broker.pxi"
+include "_cell.pxi"
+include "_dispatcher.pxi"
+include "_fanout.pxi"

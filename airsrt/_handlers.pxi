@@ -1,5 +1,5 @@
 # Handler tables: message class -> handler, one table per Actor class, built when the class is
-# created (airsrt/actor.py collects the @handler methods; this is the compiled lookup).
+# created (airsrt/_actor.py collects the @handler methods; this is the compiled lookup).
 
 
 @cython.final

@@ -22,7 +22,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 if TYPE_CHECKING:
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = ["ActorSystemCollector", "register"]
 

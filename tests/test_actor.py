@@ -41,7 +41,7 @@ class Multi(Actor):
 
 
 def test_union_annotation_registers_each_member():
-    types = airsrt.actor.table_for(Multi).handled_types()
+    types = airsrt._actor.table_for(Multi).handled_types()
     assert set(types) == {Ping, Pong, Base}
 
 
@@ -53,11 +53,11 @@ def test_typing_union_and_optional_register_members():
         @handler
         def b(self, msg: Optional[Base]) -> None: ...
 
-    assert set(airsrt.actor.table_for(A).handled_types()) == {Ping, Pong, Base, type(None)}
+    assert set(airsrt._actor.table_for(A).handled_types()) == {Ping, Pong, Base, type(None)}
 
 
 def test_mro_lookup_finds_base_handler_and_caches():
-    table = airsrt.actor.table_for(Multi)
+    table = airsrt._actor.table_for(Multi)
     assert table.find(Derived).method_name == "on_base"
     assert table.find(Derived) is table.find(Derived)
     assert table.find(int) is None
@@ -106,7 +106,7 @@ def test_subclass_handler_overrides_parent_for_same_type():
         def ping_again(self, msg: Ping) -> str:
             return "child"
 
-    entry = airsrt.actor.table_for(Child).find(Ping)
+    entry = airsrt._actor.table_for(Child).find(Ping)
     assert entry.method_name == "ping_again"
 
 

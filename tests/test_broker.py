@@ -8,7 +8,7 @@ import pytest
 
 import airsrt
 from airsrt import Actor, Backpressure, Mailbox, handler
-from airsrt.broker import _matches
+from airsrt._broker import _matches
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 
 import airsrt
 from airsrt import Actor, Backpressure, ChildSpec, Mailbox, OneForOne, handler
-from airsrt.monitoring import KIND_NAMES
+from airsrt._monitoring import KIND_NAMES
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def test_s6_intensity_window_matches_oracle(gaps, max_restarts, within):
     for gap in gaps:
         now += gap
         times.append(now)
-    window = airsrt.strategies.RestartIntensity(max_restarts, within)
+    window = airsrt._strategies.RestartIntensity(max_restarts, within)
     assert [window.add(t) for t in times] == _oracle(times, max_restarts, within)
 
 

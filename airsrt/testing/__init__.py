@@ -12,12 +12,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from airsrt import lifecycle
-from airsrt.actor import Actor, handler
+from airsrt import _lifecycle as lifecycle
+from airsrt._actor import Actor, handler
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = [
     "ClockStalledError",

@@ -22,12 +22,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airsrt.messages import Published
+from airsrt._messages import Published
 from airsrt.testing import LedgerError, check_ledger
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = ["MessageLedger", "Outcome"]
 

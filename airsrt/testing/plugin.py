@@ -27,9 +27,9 @@ from typing import Any
 
 import pytest
 
-from airsrt.lifecycle import abandoned_tasks
-from airsrt.monitoring import Severity
-from airsrt.system import ActorSystem
+from airsrt._lifecycle import abandoned_tasks
+from airsrt._monitoring import Severity
+from airsrt._system import ActorSystem
 from airsrt.testing import MessageLedger, check_ledger
 from airsrt.testing.clock import ManualClock, new_manual_loop
 

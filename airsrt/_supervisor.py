@@ -22,26 +22,27 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING, cast
 
-from airsrt import _core, lifecycle
+from airsrt import _core, _lifecycle as lifecycle
 from airsrt._core import PHASE_RESTARTING, PHASE_STARTING, PHASE_STOPPED
-from airsrt.actor import Actor, ErrorAction, handler
-from airsrt.errors import (
+from airsrt._actor import Actor, ErrorAction, handler
+from airsrt._errors import (
     ActorStartError,
     AirsrtError,
     ChildNotFoundError,
     ConfigurationError,
+    RestartLimitError,
 )
-from airsrt.health import HealthCheck, HealthMonitor
-from airsrt.lifecycle import StopRequest
-from airsrt.mailbox import Mailbox
-from airsrt.monitoring import KIND_IDS
-from airsrt.strategies import RestartPolicy, Strategy
+from airsrt._health import HealthCheck, HealthMonitor
+from airsrt._lifecycle import StopRequest
+from airsrt._mailbox import Mailbox
+from airsrt._monitoring import KIND_IDS
+from airsrt._strategies import RestartPolicy, Strategy
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef, SupervisorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
-__all__ = ["ChildInfo", "ChildSpec", "RestartLimitError", "Supervisor", "supervisor"]
+__all__ = ["ChildInfo", "ChildSpec", "Supervisor", "supervisor"]
 
 log = logging.getLogger("airsrt")
 
@@ -55,11 +56,6 @@ EV_ESCALATED = KIND_IDS["supervisor.escalated"]
 RETRY_DELAY = 0.05
 
 _WORKER_SHUTDOWN = 5.0
-
-
-class RestartLimitError(AirsrtError):
-    """A supervisor exceeded its restart intensity; it stopped its children and failed with
-    this error, which its own supervisor now handles (escalation)."""
 
 
 class ChildSpec:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
-from airsrt.errors import ConfigurationError, NoSubscriberError
-from airsrt.messages import Published
-from airsrt.monitoring import KIND_IDS, Subscription
+from airsrt._errors import ConfigurationError, NoSubscriberError
+from airsrt._messages import Published
+from airsrt._monitoring import KIND_IDS, Subscription
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = ["Broker", "BrokerReply"]
 

@@ -1,5 +1,5 @@
 # The broker's publish path: the per-topic route cache and the fan-out into subscriber mailboxes.
-# Subscribing, pattern matching, callables and dead-lettering are Python (airsrt/broker.py).
+# Subscribing, pattern matching, callables and dead-lettering are Python (airsrt/_broker.py).
 
 
 @cython.final

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
-from airsrt.errors import ConfigurationError
+from airsrt._errors import ConfigurationError
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = ["DeadLetter", "DeadLetters", "Event", "EventStream", "LatencyLog", "Severity", "Subscription"]
 

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
-from airsrt.errors import ActorStartError, ConfigurationError
-from airsrt.mailbox import Mailbox
-from airsrt.strategies import OneForOne, Strategy
-from airsrt.supervisor import ChildSpec, Supervisor, _ChildExited
+from airsrt._errors import ActorStartError, ConfigurationError
+from airsrt._mailbox import Mailbox
+from airsrt._strategies import OneForOne, Strategy
+from airsrt._supervisor import ChildSpec, Supervisor, _ChildExited
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef, SupervisorRef

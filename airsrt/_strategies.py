@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from airsrt.errors import ConfigurationError
+from airsrt._errors import ConfigurationError
 
 __all__ = [
     "Backoff",

@@ -1,6 +1,6 @@
 """The actor lifecycle: start, stop, restart and watch -- the mechanics, not the policy.
 
-What a failure *means* is decided in :mod:`airsrt.supervision`; this module carries decisions
+What a failure *means* is decided in :mod:`airsrt._guardian`; this module carries decisions
 out. Each operation has a synchronous fast path (an idle actor with synchronous hooks and no
 children stops or restarts inside the caller's call, with no Task) and, when something must be
 waited for (an async handler in flight, an async hook, a child that is still stopping), the same
@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core, patterns, timers
+from airsrt import _core, _patterns as patterns, _timers as timers
 from airsrt._core import (
     FLAG_CLOSING,
     FLAG_READY,
@@ -39,13 +39,13 @@ from airsrt._core import (
     SCHED_IDLE,
     SCHED_RUNNING,
 )
-from airsrt.errors import ActorStartError, ActorStoppedError, UnhandledMessageError
-from airsrt.messages import Terminated
-from airsrt.monitoring import KIND_IDS
+from airsrt._errors import ActorStartError, ActorStoppedError, UnhandledMessageError
+from airsrt._messages import Terminated
+from airsrt._monitoring import KIND_IDS
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 log = logging.getLogger("airsrt")
 

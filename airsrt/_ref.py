@@ -13,9 +13,9 @@ import warnings
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core, lifecycle
+from airsrt import _core, _lifecycle as lifecycle
 from airsrt._core import FLAG_READY, FLAG_START_FAILED, PHASE_STOPPED
-from airsrt.errors import (
+from airsrt._errors import (
     ActorStartError,
     ConfigWarning,
     ConfigurationError,
@@ -26,7 +26,7 @@ from airsrt.errors import (
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 __all__ = ["admit", "ask_blocking", "park", "ready", "send", "stop"]
 

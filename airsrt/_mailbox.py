@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from airsrt.errors import ConfigurationError
+from airsrt._errors import ConfigurationError
 
 __all__ = ["Backpressure", "Mailbox", "Priority"]
 

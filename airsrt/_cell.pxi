@@ -3,7 +3,7 @@
 # users hold, so refs compare equal across restarts (a restart swaps the instance inside) and an
 # idle actor costs this object plus the user's instance. It is kept out of the cyclic GC: the
 # cycles it takes part in (actor <-> cell, cell -> queued messages) are broken explicitly when the
-# actor stops (airsrt/lifecycle.py), and a live cell is owned by its system's tree.
+# actor stops (airsrt/_lifecycle.py), and a live cell is owned by its system's tree.
 
 # Scheduling state: where the cell is with respect to the dispatcher.
 cdef enum:
@@ -66,12 +66,12 @@ FLAG_IDLE_HOOK = CF_IDLE_HOOK
 # the factory is (the class itself or any callable returning an instance).
 cdef ActorRef _spawning = None
 
-# Python-side halves of ActorRef's awaitable methods (airsrt/ref.py) and of SupervisorRef's
-# (airsrt/supervisor.py), installed at import.
+# Python-side halves of ActorRef's awaitable methods (airsrt/_ref.py) and of SupervisorRef's
+# (airsrt/_supervisor.py), installed at import.
 cdef object _ref_ops = None
 cdef object _supervisor_ops = None
 
-# The Actor and Context classes (airsrt/actor.py), installed at import. Actor is a plain Python
+# The Actor and Context classes (airsrt/_actor.py), installed at import. Actor is a plain Python
 # class (so its instances get CPython's inline attribute values, which a compiled base class
 # would prevent); its two __slots__ -- the cell and the Context -- are read and written here
 # through their offsets, taken from the slots' member descriptors.
@@ -86,7 +86,7 @@ cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
 
-# HandlerTable for each Actor class, filled by airsrt/actor.py when the class is created (or
+# HandlerTable for each Actor class, filled by airsrt/_actor.py when the class is created (or
 # lazily, via _table_builder, when its annotations could not be resolved then).
 cdef dict _tables = {}
 cdef object _table_builder = None

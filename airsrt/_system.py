@@ -13,12 +13,12 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
-from airsrt import _core, lifecycle, patterns, ref, supervision
-from airsrt.broker import Broker
-from airsrt.pools import PoolRef, Routing, make_pool
-from airsrt.supervisor import ChildSpec, Supervisor, SupervisorFactory
+from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _ref as ref, _guardian as supervision
+from airsrt._broker import Broker
+from airsrt._pools import PoolRef, Routing, make_pool
+from airsrt._supervisor import ChildSpec, Supervisor, SupervisorFactory
 from airsrt._core import PHASE_STOPPED
-from airsrt.errors import (
+from airsrt._errors import (
     AskTimeoutError,
     ConfigurationError,
     ShutdownTimeoutError,
@@ -26,9 +26,9 @@ from airsrt.errors import (
     SlowHandlerWarning,
     SystemNotRunningError,
 )
-from airsrt.mailbox import Mailbox
-from airsrt.monitoring import DeadLetters, EventStream, KIND_IDS, LatencyLog, Severity
-from airsrt.strategies import Strategy
+from airsrt._mailbox import Mailbox
+from airsrt._monitoring import DeadLetters, EventStream, KIND_IDS, LatencyLog, Severity
+from airsrt._strategies import Strategy
 
 __all__ = ["ActorSystem", "run"]
 

@@ -16,20 +16,16 @@ from typing import Any, TYPE_CHECKING, cast
 
 from airsrt import _core
 from airsrt._core import FLAG_IDLE_HOOK, PHASE_ALIVE, PHASE_STOPPED, SCHED_IDLE
-from airsrt.errors import AirsrtError
-from airsrt.messages import ReceiveTimeout
+from airsrt._errors import StashOverflowError
+from airsrt._messages import ReceiveTimeout
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
-__all__ = ["StashOverflowError"]
+__all__: list[str] = []
 
 log = logging.getLogger("airsrt")
-
-
-class StashOverflowError(AirsrtError):
-    """``context.stash()`` found the stash full (``Actor.stash_capacity`` messages)."""
 
 
 # -- pipe_to_self ----------------------------------------------------------------------------

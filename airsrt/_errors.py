@@ -22,13 +22,16 @@ __all__ = [
     "ConfigWarning",
     "ConfigurationError",
     "DeadlockError",
+    "HealthCheckError",
     "HandlerError",
     "MailboxFullError",
     "NameTakenError",
     "NoSubscriberError",
+    "RestartLimitError",
     "ShutdownTimeoutError",
     "SlowHandlerError",
     "SlowHandlerWarning",
+    "StashOverflowError",
     "SystemNotRunningError",
     "UnhandledMessageError",
     "WrongThreadError",
@@ -180,6 +183,20 @@ class SlowHandlerError(AirsrtError, RuntimeError):
                  lag: float = 0.0) -> None:
         super().__init__(text, actor=actor, message=message)
         self.lag = lag
+
+
+class HealthCheckError(AirsrtError):
+    """A supervised child failed `threshold` health checks in a row; the supervisor restarts it
+    as if it had crashed with this error."""
+
+
+class StashOverflowError(AirsrtError):
+    """``context.stash()`` found the stash full (``Actor.stash_capacity`` messages)."""
+
+
+class RestartLimitError(AirsrtError):
+    """A supervisor exceeded its restart intensity; it stopped its children and failed with
+    this error, which its own supervisor now handles (escalation)."""
 
 
 class SlowHandlerWarning(UserWarning):

@@ -3,7 +3,7 @@
 A handler's exception is first offered to the actor (``on_error`` -> :class:`ErrorAction`). A
 ``RESUME`` keeps going; ``STOP`` is the actor's own normal exit (its supervisor's restart policy
 still applies); ``RESTART`` and ``ESCALATE`` go to the actor's supervisor: a
-:class:`~airsrt.supervisor.Supervisor` for its children, the system's :class:`Guardian` for
+:class:`~airsrt._supervisor.Supervisor` for its children, the system's :class:`Guardian` for
 top-level actors and for children spawned with ``context.spawn``.
 """
 
@@ -12,16 +12,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from airsrt import lifecycle
-from airsrt.actor import ErrorAction
-from airsrt.errors import ConfigurationError
-from airsrt.lifecycle import StopRequest
-from airsrt.monitoring import KIND_IDS
-from airsrt.strategies import RestartIntensity, Strategy
+from airsrt import _lifecycle as lifecycle
+from airsrt._actor import ErrorAction
+from airsrt._errors import ConfigurationError
+from airsrt._lifecycle import StopRequest
+from airsrt._monitoring import KIND_IDS
+from airsrt._strategies import RestartIntensity, Strategy
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
 log = logging.getLogger("airsrt")
 

@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
-from airsrt.errors import ActorStoppedError
+from airsrt._errors import ActorStoppedError
 
 if TYPE_CHECKING:
     import asyncio

@@ -19,16 +19,16 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TYPE_CHECKING, TypeVar, cast, overload
 
-from airsrt import _core, lifecycle, patterns
-from airsrt.errors import ConfigurationError
-from airsrt.health import Health
-from airsrt.timers import schedule
+from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns
+from airsrt._errors import ConfigurationError
+from airsrt._health import Health
+from airsrt._timers import schedule
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.mailbox import Mailbox
-    from airsrt.system import ActorSystem
-    from airsrt.timers import Timer
+    from airsrt._mailbox import Mailbox
+    from airsrt._system import ActorSystem
+    from airsrt._timers import Timer
 
 __all__ = ["Actor", "Context", "ErrorAction", "handler"]
 

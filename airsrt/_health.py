@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airsrt._core import PHASE_ALIVE, PHASE_STOPPED
-from airsrt.errors import AirsrtError, ConfigurationError
-from airsrt.monitoring import KIND_IDS
+from airsrt._errors import ConfigurationError, HealthCheckError
+from airsrt._monitoring import KIND_IDS
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
-    from airsrt.system import ActorSystem
+    from airsrt._system import ActorSystem
 
-__all__ = ["Health", "HealthCheck", "HealthCheckError"]
+__all__ = ["Health", "HealthCheck"]
 
 log = logging.getLogger("airsrt")
 EV_HEALTH_FAILED = KIND_IDS["supervisor.health_check_failed"]
@@ -67,11 +67,6 @@ class HealthCheck:
                 raise ConfigurationError(f"HealthCheck {name} must be seconds > 0, got {value!r}")
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, int) or self.threshold < 1:
             raise ConfigurationError(f"HealthCheck threshold must be an int >= 1, got {self.threshold!r}")
-
-
-class HealthCheckError(AirsrtError):
-    """A supervised child failed `threshold` health checks in a row; the supervisor restarts it
-    as if it had crashed with this error."""
 
 
 class HealthMonitor:
