@@ -1,28 +1,30 @@
 """airsrt: Erlang/OTP-style actors, supervision and pub-sub on asyncio, with a compiled core.
 
-Quick start::
+Quick start:
 
-    import airsrt
+```python
+import airsrt
 
-    class Deposit(airsrt.Message[int]):
-        def __init__(self, amount: int) -> None:
-            self.amount = amount
+class Deposit(airsrt.Message[int]):
+    def __init__(self, amount: int) -> None:
+        self.amount = amount
 
-    class Account(airsrt.Actor):
-        def __init__(self) -> None:
-            self.balance = 0
+class Account(airsrt.Actor):
+    def __init__(self) -> None:
+        self.balance = 0
 
-        @airsrt.handler
-        def deposit(self, msg: Deposit) -> int:
-            self.balance += msg.amount
-            return self.balance
+    @airsrt.handler
+    def deposit(self, msg: Deposit) -> int:
+        self.balance += msg.amount
+        return self.balance
 
-    async def main() -> None:
-        async with airsrt.ActorSystem() as system:
-            account = system.spawn(Account)
-            print(await account.ask(Deposit(5)))
+async def main() -> None:
+    async with airsrt.ActorSystem() as system:
+        account = system.spawn(Account)
+        print(await account.ask(Deposit(5)))
 
-    airsrt.run(main())
+airsrt.run(main())
+```
 """
 
 try:

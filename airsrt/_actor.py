@@ -68,15 +68,19 @@ def handler(*args: Any) -> Any:
     """Marks a method as the handler for one or more message classes.
 
     Use it bare, and the message class comes from the annotation of the method's message
-    parameter (``X | Y`` registers both)::
+    parameter (``X | Y`` registers both):
 
-        @airsrt.handler
-        def deposit(self, msg: Deposit) -> int: ...
+    ```python
+    @airsrt.handler
+    def deposit(self, msg: Deposit) -> int: ...
+    ```
 
-    or name the classes explicitly::
+    or name the classes explicitly:
 
-        @airsrt.handler(Audit, Review)
-        async def audit(self, msg) -> Report: ...
+    ```python
+    @airsrt.handler(Audit, Review)
+    async def audit(self, msg) -> Report: ...
+    ```
 
     The method may be ``def`` (runs straight from the dispatcher) or ``async def`` (runs in a
     Task of its own; the actor takes no other message until it ends). Its return value is the
@@ -107,11 +111,11 @@ class Actor:
     """Base class of actors.
 
     Subclass it, give it ``@handler`` methods, and start it with ``system.spawn(MyActor, ...)``;
-    never instantiate it yourself. ``self.context`` (an :class:`Context`) is usable from
+    never instantiate it yourself. ``self.context`` (an `Context`) is usable from
     ``__init__`` on. One message at a time runs per actor, so handlers can use ``self`` freely.
 
     Attributes:
-        error_action: The class-wide :class:`ErrorAction` after a handler raises (default
+        error_action: The class-wide `ErrorAction` after a handler raises (default
             ``ESCALATE``); ``on_error`` may decide per failure instead.
         stash_capacity: How many messages ``context.stash()`` may hold (default 1000).
     """
@@ -125,7 +129,7 @@ class Actor:
 
     context = property(
         _core._context_of,
-        doc="The actor's :class:`Context` (usable from ``__init__`` on).",
+        doc="The actor's `Context` (usable from ``__init__`` on).",
     )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -311,8 +315,8 @@ class Context:
     """What an actor knows about itself and can do to the system: ``self.context``.
 
     Attributes:
-        ref: This actor's own :class:`ActorRef`.
-        system: The :class:`ActorSystem` it runs in.
+        ref: This actor's own `ActorRef`.
+        system: The `ActorSystem` it runs in.
         name: Its name (given at spawn, or generated).
     """
 
@@ -353,7 +357,7 @@ class Context:
         lifecycle.stop_self(self._cell, reason)
 
     def watch(self, ref: ActorRef) -> None:
-        """Receive :class:`airsrt.Terminated` when `ref` stops for good (at once if it already
+        """Receive `airsrt.Terminated` when `ref` stops for good (at once if it already
         has). Needs a handler for ``Terminated``."""
         lifecycle.watch(self._cell, ref)
 
@@ -396,7 +400,7 @@ class Context:
         return patterns.unstash_all(self._cell)
 
     def set_receive_timeout(self, seconds: float | None) -> None:
-        """Sends :class:`airsrt.ReceiveTimeout` after `seconds` without a message (again while
+        """Sends `airsrt.ReceiveTimeout` after `seconds` without a message (again while
         the actor stays idle); ``None`` turns it off. Needs a handler for ReceiveTimeout."""
         patterns.set_receive_timeout(self._cell, seconds)
 

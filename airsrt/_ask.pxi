@@ -13,7 +13,7 @@ cdef enum:
 cdef class AskFuture:
     """The pending or finished answer to ``ref.ask(msg)``; await it for the handler's return value.
 
-    It behaves like an :class:`asyncio.Future` (``done``, ``result``, ``exception``, ``cancel``,
+    It behaves like an `asyncio.Future` (``done``, ``result``, ``exception``, ``cancel``,
     ``add_done_callback``...), so it can be passed to ``asyncio.gather``, ``asyncio.wait_for`` or
     ``asyncio.shield``. Cancelling it before the handler starts withdraws the ask: the handler is
     not run.

@@ -39,7 +39,7 @@ EV_OVERFLOW = KIND_IDS["mailbox.overflow"]
 
 @dataclass(frozen=True, slots=True)
 class BrokerReply:
-    """One subscriber's answer in :meth:`Broker.gather`.
+    """One subscriber's answer in `Broker.gather`.
 
     Attributes:
         subscriber: The actor ref or callable that answered (or failed to).
@@ -111,11 +111,11 @@ class Broker(_core.BrokerCore):
             topic: A topic, or a pattern with ``*`` (one word) and ``#`` (any number of words).
             ref_or_callable: An actor (sent each message with ``tell``), or a function called
                 with it -- synchronously during ``publish``, or scheduled if it is ``async``.
-            with_topic: Deliver :class:`airsrt.Published` ``(topic, message)`` instead of the
+            with_topic: Deliver `airsrt.Published` ``(topic, message)`` instead of the
                 bare message.
 
         Returns:
-            A :class:`Subscription`; ``cancel()`` ends it. An actor's subscriptions also end
+            A `Subscription`; ``cancel()`` ends it. An actor's subscriptions also end
             when it stops.
 
         Raises:
@@ -254,7 +254,7 @@ class Broker(_core.BrokerCore):
     async def gather(self, topic: str, msg: Any, timeout: Any = _core.DEFAULT) -> list[BrokerReply]:
         """Asks every subscriber of `topic` and returns all their answers (scatter-gather).
 
-        A subscriber that fails or times out is reported in its :class:`BrokerReply`; the others'
+        A subscriber that fails or times out is reported in its `BrokerReply`; the others'
         answers are still returned. No subscribers gives an empty list.
         """
         _check_topic(topic, pattern=False)

@@ -232,7 +232,7 @@ cdef object construct_actor(ActorRef cell, object factory, tuple args):
 cdef class ActorRef:
     """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it.
 
-    Refs are created by :meth:`ActorSystem.spawn` (never directly), are hashable, and stay equal
+    Refs are created by `ActorSystem.spawn` (never directly), are hashable, and stay equal
     across the restarts of a supervised actor: a restart replaces the actor instance behind the
     ref and keeps its mailbox.
     """
@@ -259,7 +259,7 @@ cdef class ActorRef:
             msg: The message; its class selects the handler.
             ttl: Seconds it may wait in the mailbox; after that it is dead-lettered (reason
                 ``expired``) instead of handled.
-            priority: An :class:`airsrt.Priority`, for actors with a ``Mailbox.priority()``.
+            priority: An `airsrt.Priority`, for actors with a ``Mailbox.priority()``.
 
         Raises:
             UnhandledMessageError: The actor has no handler for ``type(msg)``.
@@ -307,10 +307,10 @@ cdef class ActorRef:
                 system's ``ask_timeout``. Enforced on the caller's side.
             ttl: Seconds the request may wait in the mailbox before it expires (the ask then
                 fails with ``AskTimeoutError``; the handler never runs).
-            priority: An :class:`airsrt.Priority`, for actors with a ``Mailbox.priority()``.
+            priority: An `airsrt.Priority`, for actors with a ``Mailbox.priority()``.
 
         Returns:
-            An :class:`AskFuture`; awaiting it gives the handler's result.
+            An `AskFuture`; awaiting it gives the handler's result.
 
         Raises (when awaited unless noted):
             The handler's own exception, unchanged (``AirsrtError``, ``CancelledError``,
@@ -379,7 +379,7 @@ cdef class ActorRef:
         return fut
 
     def send(self, msg, timeout=None):
-        """Like :meth:`tell`, but on a full ``BLOCK`` mailbox waits for room (a coroutine).
+        """Like `tell`, but on a full ``BLOCK`` mailbox waits for room (a coroutine).
 
         Raises:
             MailboxFullError: `timeout` seconds passed before there was room.
@@ -1114,9 +1114,9 @@ cdef class ActorRef:
 
 @cython.no_gc
 cdef class SupervisorRef(ActorRef):
-    """The ref of a supervisor: an :class:`ActorRef` that also manages its children.
+    """The ref of a supervisor: an `ActorRef` that also manages its children.
 
-    Refs from :meth:`child` stay valid across that child's restarts by this supervisor; when a
+    Refs from `child` stay valid across that child's restarts by this supervisor; when a
     supervisor above rebuilds this whole subtree, look them up again.
     """
 

@@ -124,7 +124,7 @@ cdef int report_slow(Runtime rt, ActorRef cell, object msg, PyObject* res) excep
 
 
 cdef class Runtime:
-    """Compiled base of :class:`airsrt.ActorSystem` (the dispatcher and the ledger)."""
+    """Compiled base of `airsrt.ActorSystem` (the dispatcher and the ledger)."""
 
     def __cinit__(self, *args, **kwargs):
         self.throughput = 64
@@ -246,11 +246,11 @@ cdef class Runtime:
             factory: An Actor subclass, or a callable returning an Actor instance (use
                 ``functools.partial`` for keyword arguments).
             *args: Positional arguments for the factory; kept for restarts.
-            name: Registers the actor for :meth:`lookup`; must be unique among live actors.
-            mailbox: A :class:`Mailbox`; defaults to the system's ``default_mailbox``.
+            name: Registers the actor for `lookup`; must be unique among live actors.
+            mailbox: A `Mailbox`; defaults to the system's ``default_mailbox``.
 
         Returns:
-            The new actor's :class:`ActorRef`. ``on_start`` runs before its first message;
+            The new actor's `ActorRef`. ``on_start`` runs before its first message;
             ``await ref.ready()`` waits for it.
 
         Raises:

@@ -1,6 +1,6 @@
 """The airsrt error hierarchy.
 
-Every error airsrt raises derives from :class:`AirsrtError`, and also from the builtin it is
+Every error airsrt raises derives from `AirsrtError`, and also from the builtin it is
 closest to (``TimeoutError``, ``TypeError``, ``ValueError``, ``KeyError``, ``RuntimeError``), so
 code that already catches the builtin keeps working. Each error's text names the actor, the
 message type and what to do about it; the same facts are kept as attributes for programs.
@@ -173,7 +173,7 @@ class SlowHandlerError(AirsrtError, RuntimeError):
     Raised only in strict mode (``ActorSystem(strict=True)``, which the pytest plugin's
     ``actor_system`` fixture uses): the message's outcome becomes this error, so the asker sees
     it and the actor's ``on_error`` and supervisor decide as for any failure. Otherwise the same
-    finding is a :class:`SlowHandlerWarning` and an ``actor.slow_handler`` event.
+    finding is a `SlowHandlerWarning` and an ``actor.slow_handler`` event.
 
     Attributes:
         lag: Seconds the loop was blocked (measured to within a quarter of the limit).

@@ -21,7 +21,7 @@ cdef class Route:
 
 
 cdef class BrokerCore:
-    """Compiled base of :class:`airsrt.Broker`: publish."""
+    """Compiled base of `airsrt.Broker`: publish."""
 
     cdef public dict _cache
     cdef public bint dead_letter_unrouted

@@ -1,9 +1,9 @@
 """Supervision: what a failure means, and who decides.
 
-A handler's exception is first offered to the actor (``on_error`` -> :class:`ErrorAction`). A
+A handler's exception is first offered to the actor (``on_error`` -> `ErrorAction`). A
 ``RESUME`` keeps going; ``STOP`` is the actor's own normal exit (its supervisor's restart policy
 still applies); ``RESTART`` and ``ESCALATE`` go to the actor's supervisor: a
-:class:`~airsrt._supervisor.Supervisor` for its children, the system's :class:`Guardian` for
+`Supervisor` for its children, the system's `Guardian` for
 top-level actors and for children spawned with ``context.spawn``.
 """
 

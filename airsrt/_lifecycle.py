@@ -1,6 +1,6 @@
 """The actor lifecycle: start, stop, restart and watch -- the mechanics, not the policy.
 
-What a failure *means* is decided in :mod:`airsrt._guardian`; this module carries decisions
+What a failure *means* is decided in `airsrt._guardian`; this module carries decisions
 out. Each operation has a synchronous fast path (an idle actor with synchronous hooks and no
 children stops or restarts inside the caller's call, with no Task) and, when something must be
 waited for (an async handler in flight, an async hook, a child that is still stopping), the same
@@ -316,7 +316,7 @@ def _nothing_to_end(cell: ActorRef) -> bool:
 
 def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
     """Ends the current incarnation without waiting; False if something must be awaited
-    (what was done stays done; :func:`_terminate` finishes the rest)."""
+    (what was done stays done; `_terminate` finishes the rest)."""
     if req.grace == 0:
         req.killed = True
     task = cell._extra.task
@@ -338,7 +338,7 @@ def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> boo
 
 
 async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
-    """The waiting version of :func:`_terminate_now`: grace, cancel, abandon; children first;
+    """The waiting version of `_terminate_now`: grace, cancel, abandon; children first;
     then ``on_stop`` with what is left of the grace period."""
     loop = system.loop
     extra = cell._extra
@@ -439,7 +439,7 @@ def abandon(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> Non
 
 def _fence(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
     """Stops waiting for `task`: its asker learns the actor stopped, and whatever the task
-    does later is a late reply (see :func:`fenced_task_done`)."""
+    does later is a late reply (see `fenced_task_done`)."""
     extra = cell._extra
     system._busy.pop(task, None)
     if extra.task is task:

@@ -44,12 +44,12 @@ class Priority(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Mailbox:
-    """How an actor's mailbox is sized; build one with :meth:`unbounded` or :meth:`bounded`.
+    """How an actor's mailbox is sized; build one with `unbounded` or `bounded`.
 
     Attributes:
         capacity: Maximum queued user messages, or ``None`` for unbounded.
         backpressure: What happens when a bounded mailbox is full.
-        levels: Priority levels (0: an ordinary FIFO mailbox); see :meth:`priority`.
+        levels: Priority levels (0: an ordinary FIFO mailbox); see `priority`.
     """
 
     capacity: int | None = None

@@ -1,6 +1,6 @@
 """Monitoring: the event stream, dead letters, and their records.
 
-Events are counted in the compiled core whatever happens; an :class:`Event` object is built only
+Events are counted in the compiled core whatever happens; an `Event` object is built only
 when a subscriber (or the ``recent()`` history) listens at that event's severity, so per-message
 events cost nothing while nobody asks for them.
 """
@@ -28,7 +28,7 @@ log = logging.getLogger("airsrt")
 
 
 class Severity(enum.IntEnum):
-    """How much an event matters; the values match :mod:`logging` levels (TRACE is 5)."""
+    """How much an event matters; the values match `logging` levels (TRACE is 5)."""
 
     TRACE = 5
     DEBUG = 10
@@ -49,7 +49,7 @@ class Event:
 
     Attributes:
         kind: A dotted name such as ``"actor.restarted"``.
-        severity: The event's :class:`Severity`.
+        severity: The event's `Severity`.
         timestamp: Wall-clock time (``time.time()``) when it was emitted.
         actor: Display name of the actor concerned, or ``None``.
         details: Kind-specific facts (reason, child id, message type, ...).
@@ -112,7 +112,7 @@ class EventStream:
         """Delivers every event of at least `min_severity` to a callable or an actor.
 
         A callable is called synchronously as the event happens (keep it short; an exception in
-        it is logged and ignored). An actor is sent the :class:`Event` with ``tell``; it needs a
+        it is logged and ignored). An actor is sent the `Event` with ``tell``; it needs a
         handler for ``Event``.
 
         Raises:

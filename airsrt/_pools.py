@@ -1,6 +1,6 @@
 """Worker pools: ``system.spawn_pool(...)``.
 
-A pool is a set of identical workers supervised one-for-one, and a :class:`PoolRef` that picks a
+A pool is a set of identical workers supervised one-for-one, and a `PoolRef` that picks a
 worker for each message right at the call site -- there is no router actor in between, so a
 message through a pool costs one routing decision more than a message to a worker. A worker that
 crashes is restarted in place (same ref); one stopped for good is replaced, and its slot in the
@@ -96,7 +96,7 @@ class PoolRef:
     """A ref to a pool: ``tell``, ``ask`` and ``send`` go to one worker, chosen per message.
 
     Attributes:
-        routing: The pool's :class:`Routing`.
+        routing: The pool's `Routing`.
     """
 
     __slots__ = ("_key", "_next", "_ring", "_rng", "_slots", "_supervisor", "routing")

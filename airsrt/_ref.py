@@ -1,4 +1,4 @@
-"""The Python half of :class:`airsrt.ActorRef`: the methods that wait.
+"""The Python half of `airsrt.ActorRef`: the methods that wait.
 
 ``tell`` and ``ask`` are compiled (``_core.ActorRef``); ``send``, ``stop``, ``ready`` and
 ``ask_blocking`` are coroutines or blocking calls and live here. So do the waiting senders of a

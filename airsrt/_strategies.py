@@ -145,13 +145,13 @@ class Backoff:
 
 
 class Strategy(abc.ABC):
-    """Base of the supervision strategies; see :class:`OneForOne`, :class:`OneForAll`,
-    :class:`RestForOne`.
+    """Base of the supervision strategies; see `OneForOne`, `OneForAll`,
+    `RestForOne`.
 
     Args:
         max_restarts: Restarts a supervisor may make within `within` seconds (default 3).
         within: The sliding window, in seconds (default 5).
-        backoff: Optional :class:`Backoff` delaying restarts; messages sent meanwhile wait.
+        backoff: Optional `Backoff` delaying restarts; messages sent meanwhile wait.
     """
 
     __slots__ = ("backoff", "max_restarts", "within")

@@ -66,14 +66,14 @@ class ChildSpec:
         factory: An Actor subclass, a callable returning an Actor, or ``airsrt.supervisor(...)``
             for a nested supervisor.
         *args: Positional arguments for the factory (kept for restarts).
-        restart: A :class:`RestartPolicy` (or its name): PERMANENT (default), TRANSIENT,
+        restart: A `RestartPolicy` (or its name): PERMANENT (default), TRANSIENT,
             TEMPORARY.
         shutdown: Seconds of grace for the current handler and ``on_stop`` when the child is
             stopped; ``0`` kills it at once; ``None`` waits forever. Default 5 s for workers and
             ``None`` for nested supervisors.
         name: Registers the child for ``system.lookup``; the name follows it across restarts.
-        mailbox: The child's :class:`Mailbox`.
-        health: A :class:`HealthCheck` for periodic health checks.
+        mailbox: The child's `Mailbox`.
+        health: A `HealthCheck` for periodic health checks.
 
     Raises:
         ConfigurationError: An invalid id, factory, policy, shutdown, mailbox or health check
@@ -153,7 +153,7 @@ class ChildInfo:
         ref: Its current ref (None if it never started).
         state: ``"running"``, ``"starting"``, ``"restarting"`` or ``"terminated"``.
         restarts: How many times this supervisor restarted it.
-        restart: Its :class:`RestartPolicy`.
+        restart: Its `RestartPolicy`.
         is_supervisor: True for a nested supervisor.
     """
 
@@ -166,7 +166,7 @@ class ChildInfo:
 
 
 class SupervisorFactory:
-    """What :func:`supervisor` returns: builds the supervisor actor; usable as a ChildSpec
+    """What `supervisor` returns: builds the supervisor actor; usable as a ChildSpec
     factory for nested trees."""
 
     __slots__ = ("children", "strategy")
@@ -198,9 +198,11 @@ class SupervisorFactory:
 
 
 def supervisor(strategy: Strategy, children: Iterable[ChildSpec]) -> SupervisorFactory:
-    """A factory for a supervisor with `strategy` over `children`, for nested trees::
+    """A factory for a supervisor with `strategy` over `children`, for nested trees:
 
-        ChildSpec("db", airsrt.supervisor(airsrt.OneForAll(), [...]))
+    ```python
+    ChildSpec("db", airsrt.supervisor(airsrt.OneForAll(), [...]))
+    ```
 
     Raises:
         ConfigurationError: No strategy, a child that is not a ChildSpec, a duplicate id.
@@ -303,7 +305,7 @@ class _Child:
 
 
 class Supervisor(Actor):
-    """The supervisor actor (built by :func:`supervisor`; spawn it with
+    """The supervisor actor (built by `supervisor`; spawn it with
     ``system.spawn_supervisor``)."""
 
     error_action = ErrorAction.ESCALATE

@@ -51,15 +51,15 @@ class ActorSystem(_core.Runtime):
     """A set of actors sharing one event loop, one dispatcher and one guardian.
 
     Use it as ``async with ActorSystem() as system:`` (started on the running loop, shut down on
-    exit), or call :meth:`start` and ``await`` :meth:`shutdown` yourself.
+    exit), or call `start` and ``await`` `shutdown` yourself.
 
     Args:
         name: A label for logs and events.
-        default_mailbox: The :class:`Mailbox` of actors spawned without one (unbounded).
+        default_mailbox: The `Mailbox` of actors spawned without one (unbounded).
         throughput: Messages an actor handles per dispatcher visit before others get a turn.
         ask_timeout: Default ``ask`` timeout in seconds; ``None`` waits forever.
         guardian: The supervisor of top-level actors: a strategy (``airsrt.OneForOne(...)``) to
-            restart them within its limits, or a :class:`Guardian`; by default a failed
+            restart them within its limits, or a `Guardian`; by default a failed
             top-level actor is stopped.
         eager_asks: Run a synchronous handler inside ``ask()`` when its actor is idle (the
             answer is the same as through the mailbox, only sooner).
@@ -74,11 +74,11 @@ class ActorSystem(_core.Runtime):
             one branch per message. Can be switched at run time (``system.trace = True``).
         slow_handler_limit: Seconds a synchronous handler may block the event loop before a
             watchdog thread reports it (an ``actor.slow_handler`` event and a
-            :class:`SlowHandlerWarning` naming the actor, the message type and the lag);
+            `SlowHandlerWarning` naming the actor, the message type and the lag);
             ``None`` turns the watchdog off. The default matches asyncio's debug-mode
             ``slow_callback_duration``.
         strict: Test mode: what the watchdog finds becomes the message's failure
-            (:class:`SlowHandlerError`, seen by the asker and by supervision) instead of a
+            (`SlowHandlerError`, seen by the asker and by supervision) instead of a
             warning. The pytest plugin's ``actor_system`` fixture turns it on.
     """
 
@@ -304,10 +304,10 @@ class ActorSystem(_core.Runtime):
         strategy: Strategy | None = None,
     ) -> PoolRef:
         """Starts `size` workers from `factory(*args)` and returns a ref that routes each message
-        to one of them at the call site (synchronous, like :meth:`spawn`).
+        to one of them at the call site (synchronous, like `spawn`).
 
         Args:
-            routing: A :class:`Routing`; CONSISTENT_HASH needs `key`, a function from a message
+            routing: A `Routing`; CONSISTENT_HASH needs `key`, a function from a message
                 to its key.
             name: Registers the pool's supervisor under this name.
             mailbox: Every worker's mailbox.
@@ -523,7 +523,7 @@ def run(
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
     shutdown_timeout: float = 10.0,
 ) -> T:
-    """Runs `main` like :func:`asyncio.run`, with signal handling and a teardown that cannot hang.
+    """Runs `main` like `asyncio.run`, with signal handling and a teardown that cannot hang.
 
     The first SIGINT or SIGTERM shuts every actor system on the loop down gracefully and then
     cancels `main`; ``run`` then raises ``KeyboardInterrupt`` (SIGINT, exit status 130) or

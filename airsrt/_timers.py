@@ -24,7 +24,7 @@ __all__ = ["Timer"]
 class Timer:
     """A message scheduled for an actor; returned by ``schedule_once``/``schedule_repeat``.
 
-    Cancelled by :meth:`cancel`, by scheduling another timer with the same key, or when the actor
+    Cancelled by `cancel`, by scheduling another timer with the same key, or when the actor
     stops or restarts.
     """
 

@@ -1,4 +1,4 @@
-"""Test helpers shipped with airsrt: :class:`TestProbe` and the ledger check.
+"""Test helpers shipped with airsrt: `TestProbe` and the ledger check.
 
 The pytest plugin (``airsrt.testing.plugin``, registered as an entry point) runs ``async def``
 tests on a fresh event loop and provides the ``actor_system`` fixture.
@@ -83,7 +83,7 @@ class TestProbe:
     """An actor that records every message it receives, for assertions in tests.
 
     Its ``ref`` accepts any message. ``await probe.expect(...)`` takes the next message; ask
-    replies come from :meth:`reply` (``None`` by default).
+    replies come from `reply` (``None`` by default).
 
     Args:
         system: The system to spawn the probe in.
@@ -101,7 +101,7 @@ class TestProbe:
         self.ref: ActorRef = system.spawn(functools.partial(_ProbeActor, self), name=name)
 
     def watch(self, ref: ActorRef) -> None:
-        """Receive :class:`airsrt.Terminated` when `ref` stops for good (``expect(Terminated)``)."""
+        """Receive `airsrt.Terminated` when `ref` stops for good (``expect(Terminated)``)."""
         lifecycle.watch(self.ref, ref)
 
     def reply(self, value: Any = None, *, using: Callable[[Any], Any] | None = None) -> None:

@@ -1,18 +1,20 @@
 """A controllable clock for deterministic tests: time moves only when the test says so.
 
-:func:`new_manual_loop` makes an asyncio event loop whose ``time()`` is a counter the test
-moves with :meth:`ManualClock.advance`. Everything in airsrt that waits takes its time from the
+`new_manual_loop` makes an asyncio event loop whose ``time()`` is a counter the test
+moves with `ManualClock.advance`. Everything in airsrt that waits takes its time from the
 loop (timers, ask timeouts, message TTLs, receive timeouts, supervision windows, backoff,
 health checks, stop grace periods), so all of it stands still until the test advances the
-clock, and then fires in order, with no real sleeping::
+clock, and then fires in order, with no real sleeping:
 
-    async def test_backoff(clock, actor_system):       # the pytest plugin provides both
-        ...
-        await clock.advance(0.1)                       # the first restart happens now
-        assert ...
+```python
+async def test_backoff(clock, actor_system):       # the pytest plugin provides both
+    ...
+    await clock.advance(0.1)                       # the first restart happens now
+    assert ...
+```
 
 The loop still runs ready callbacks and I/O at full speed. If it has nothing to do but wait
-for its clock, it fails the waiting tasks with :class:`ClockStalledError` after
+for its clock, it fails the waiting tasks with `ClockStalledError` after
 ``stall_after`` seconds of real time, instead of hanging: something is awaiting a timer the
 test never advanced to.
 """
@@ -35,7 +37,7 @@ class ClockStalledError(asyncio.TimeoutError):
 
 
 class ManualClock:
-    """The clock of a loop made by :func:`new_manual_loop`.
+    """The clock of a loop made by `new_manual_loop`.
 
     Args:
         start: The initial reading (seconds).

@@ -1,6 +1,6 @@
 """A per-message ledger for tests: every message gets an id and must end in exactly one outcome.
 
-:func:`airsrt.testing.check_ledger` balances a system's counters; :class:`MessageLedger` goes
+`airsrt.testing.check_ledger` balances a system's counters; `MessageLedger` goes
 further and follows each message a test sends, by identity, to its outcome:
 
 - **handled**: its handler started (whether it then returned or raised);
@@ -9,7 +9,7 @@ further and follows each message a test sends, by identity, to its outcome:
 - **returned**: an ask ended with an error and its handler never started;
 - **withdrawn**: the caller cancelled an ask before its handler started.
 
-:meth:`MessageLedger.check` fails if a message reached no outcome, or more than one (say,
+`MessageLedger.check` fails if a message reached no outcome, or more than one (say,
 handled twice, or handled and dead-lettered). The ledger switches the system's message tracing
 on to see handlers start, so it costs about a microsecond per message.
 """
@@ -56,7 +56,7 @@ class MessageLedger:
 
     Send through the ledger (``ledger.tell(ref, msg)``, ``await ledger.ask(ref, msg)``,
     ``await ledger.send(ref, msg)``, ``ledger.publish(topic, msg)``) so that each message is
-    registered, then call :meth:`check` once the system has shut down (the pytest plugin's
+    registered, then call `check` once the system has shut down (the pytest plugin's
     ``ledger`` fixture does that after every test). Each message object must be sent once;
     distinct objects are told apart by identity, so equal values are fine.
     """
@@ -173,7 +173,7 @@ class MessageLedger:
     def check(self, *, allow_queued: bool = False) -> Counter[str]:
         """Asserts that every followed message reached exactly one outcome.
 
-        Also balances the system's own counters (:func:`check_ledger`). Call it after
+        Also balances the system's own counters (`check_ledger`). Call it after
         shutdown, or with `allow_queued` while messages may still wait in mailboxes.
 
         Raises:

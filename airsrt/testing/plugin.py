@@ -4,13 +4,13 @@
   ``AIRSRT_TEST_LOOP=uvloop``; a test marked ``@pytest.mark.virtual_time`` runs on a looptime
   loop whose clock jumps to the next timer whenever the loop is idle (stdlib loop only, since
   uvloop's clock cannot be replaced), so timeouts and timers cost no real time.
-* The ``actor_system`` fixture gives an :class:`airsrt.ActorSystem` (strict mode) started on
+* The ``actor_system`` fixture gives an `airsrt.ActorSystem` (strict mode) started on
   that loop; after the test it is shut down and the ledger is checked
-  (:func:`airsrt.testing.check_ledger`); a handler that blocked the loop fails the test.
+  (`airsrt.testing.check_ledger`); a handler that blocked the loop fails the test.
 * The ``clock`` fixture runs the test on a loop whose time moves only when the test calls
-  ``await clock.advance(seconds)`` (:mod:`airsrt.testing.clock`).
+  ``await clock.advance(seconds)`` (`airsrt.testing.clock`).
 * The ``ledger`` fixture follows every message sent through it to exactly one outcome
-  (:class:`airsrt.testing.MessageLedger`), checked after the shutdown.
+  (`airsrt.testing.MessageLedger`), checked after the shutdown.
 * After a test, a task still pending or an error reported to the loop's exception handler
   (e.g. "Task exception was never retrieved") fails the test.
 
@@ -77,14 +77,14 @@ def actor_system(request: pytest.FixtureRequest) -> ActorSystem:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """A :class:`ManualClock`: the test runs on a loop whose time moves only on
+    """A `ManualClock`: the test runs on a loop whose time moves only on
     ``await clock.advance(seconds)`` (timers, timeouts, supervision windows, backoff)."""
     return ManualClock()
 
 
 @pytest.fixture
 def ledger(actor_system: ActorSystem) -> MessageLedger:
-    """A :class:`MessageLedger` on ``actor_system``, checked after the test's shutdown."""
+    """A `MessageLedger` on ``actor_system``, checked after the test's shutdown."""
     return MessageLedger(actor_system)
 
 
