@@ -413,14 +413,3 @@ class Context:
 
     def __repr__(self) -> str:
         return f"<Context of {self._cell.name}>"
-
-
-def check_spawnable(factory: Any) -> None:
-    """Rejects factories that can never build an Actor, before anything is started."""
-    if isinstance(factory, type) and not issubclass(factory, Actor):
-        raise ConfigurationError(
-            f"{factory.__qualname__} is not an airsrt.Actor subclass; actors derive from "
-            "airsrt.Actor"
-        )
-    if not callable(factory):
-        raise ConfigurationError(f"spawn() needs an Actor subclass or a factory, got {factory!r}")

@@ -34,7 +34,6 @@ log = logging.getLogger("airsrt")
 EV_SUBSCRIBED = KIND_IDS["broker.subscribed"]
 EV_UNSUBSCRIBED = KIND_IDS["broker.unsubscribed"]
 EV_SUBSCRIBER_FAILED = KIND_IDS["broker.subscriber_failed"]
-EV_OVERFLOW = KIND_IDS["mailbox.overflow"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,17 +217,6 @@ class Broker(_core.BrokerCore):
         self._system.emit(
             EV_SUBSCRIBER_FAILED, None, lambda: {"topic": sub.topic, "subscriber": repr(sub.target), "error": repr(exc)}
         )
-
-    def _dead_letter(self, problems: list[tuple[Any, str, Any, Any]], msg: Any) -> None:
-        system = self._system
-        for cell, reason, old_msg, old_token in problems:
-            if reason == "evicted":
-                system.emit(EV_OVERFLOW, cell, {"policy": "DROP_OLDEST", "message_type": type(old_msg).__name__})
-                _core._drop(cell, old_msg, old_token, "mailbox_full", cell.mailbox_full_error(old_msg, True))
-                continue
-            if reason == "mailbox_full":
-                system.emit(EV_OVERFLOW, cell, {"policy": "broker", "message_type": type(msg).__name__})
-            _core._drop(cell, msg, None, reason, None)
 
     # -- request-reply --------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ cdef enum:
     CF_STARTED = 16     # on_start of the current incarnation succeeded and on_stop has not run
     CF_READY = 32       # the actor has started at least once (ready() returns at once)
     CF_IDLE_HOOK = 64   # call the runtime's _on_idle when the actor runs out of work
+    CF_PARKED = 128     # it told a full BLOCK mailbox: no user message runs until that is queued
 
 # Backpressure codes (airsrt.Backpressure uses the same values).
 cdef enum:
@@ -41,6 +42,22 @@ cdef enum:
     PUSH_FULL = 1       # FAIL or BLOCK: refused
     PUSH_DROPPED = 2    # DROP_NEWEST: the incoming message is dropped
     PUSH_EVICTED = 3    # DROP_OLDEST: queued; the oldest message was evicted into *evicted
+
+# Who sends a message: what a closed actor, a missing handler or a full mailbox means for the
+# sender (DESIGN §3) depends on it, and nothing else in the send sequence does.
+cdef enum:
+    VIA_TELL = 0        # ref.tell on the loop's thread
+    VIA_FOREIGN = 1     # ref.tell from another thread: outcomes are settled on the loop's thread
+    VIA_ASK = 2         # ref.ask: the token is its AskFuture, which carries every outcome
+    VIA_SEND = 3        # await ref.send: a full BLOCK mailbox parks the sender on a future
+    VIA_RUNTIME = 4     # timer ticks, piped results: never an exception, refusals dead-letter
+    VIA_PUBLISH = 5     # a broker's fan-out: likewise, and publishing goes on
+
+# What became of a message sent (`post`).
+cdef enum:
+    NOT_QUEUED = 0      # dead-lettered, or its ask failed
+    QUEUED = 1
+    PARKED = 2          # accepted; its sender waits for room (a full BLOCK mailbox)
 
 _BACKPRESSURE_NAMES = ("BLOCK", "DROP_NEWEST", "DROP_OLDEST", "FAIL")
 _PHASE_NAMES = ("STARTING", "ALIVE", "RESTARTING", "STOPPING", "STOPPED")
@@ -269,8 +286,6 @@ cdef class ActorRef:
         A tell to a stopped actor is not an error: the message becomes a dead letter.
         """
         cdef Runtime rt = self.rt
-        cdef Slot evicted
-        cdef int status
         cdef int level = 0
         cdef double deadline = 0.0
         if rt is None:
@@ -280,21 +295,9 @@ cdef class ActorRef:
             if ttl is not None:
                 deadline = ttl_deadline(rt, ttl)
         if PyThread_get_thread_ident() != rt.thread_id:
-            return self.tell_foreign(msg, deadline, level)
-        rt.n_sent += 1
-        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
-            return self.undeliverable(msg, None)
-        if self.table.lookup(type(msg)) is None:
-            rt.n_rejected += 1
-            raise self.unhandled_error(msg)
-        status = self.offer(msg, None, deadline, level, &evicted)
-        if status != PUSH_OK:
-            self.overflow(status, msg, None, &evicted)
-            if status != PUSH_EVICTED:
-                return None
-        if self.sched == S_IDLE:
-            rt.schedule(self)
-        return None
+            post(self, msg, None, deadline, level, VIA_FOREIGN)
+        else:
+            post(self, msg, None, deadline, level, VIA_TELL)
 
     def ask(self, msg, timeout=_DEFAULT, ttl=None, priority=None):
         """Sends `msg` and returns an awaitable for the handler's return value.
@@ -322,8 +325,6 @@ cdef class ActorRef:
         cdef Runtime rt = self.rt
         cdef HandlerEntry entry
         cdef AskFuture fut
-        cdef Slot evicted
-        cdef int status
         cdef int level = 0
         cdef double deadline = 0.0
         cdef double seconds = -1.0
@@ -341,15 +342,16 @@ cdef class ActorRef:
             level = self.check_level(priority)
             if ttl is not None:
                 deadline = ttl_deadline(rt, ttl)
+        # The send sequence of `post`, opened up: the handler entry decides whether the ask
+        # can run eagerly, and deadlocks are refused before anything is queued.
         rt.n_sent += 1
         if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
             fut = new_ask(rt, self, msg)
-            self.undeliverable(msg, fut)
+            undeliverable(self, msg, fut, VIA_ASK)
             return fut
         entry = self.table.lookup(type(msg))
         if entry is None:
-            rt.n_rejected += 1
-            raise self.unhandled_error(msg)
+            return unhandled(self, msg, None, VIA_ASK)
         if self.flags & CF_ON_STACK:
             rt.n_rejected += 1
             raise self.deadlock_error(msg)
@@ -358,24 +360,15 @@ cdef class ActorRef:
             raise self.deadlock_error(msg)
         if (self.sched == S_IDLE and self.phase == P_ALIVE and mb_count(self) == 0
                 and self.n_control == 0 and self.n_putters == 0 and not entry.is_async
-                and rt.eager_asks and rt.budget > 0 and rt.eager_depth < rt.eager_depth_limit
-                and monotonic_ns() < rt.budget_deadline_ns):
+                and not self.flags & CF_PARKED
+                and rt.eager_asks and rt.eager_depth < rt.eager_depth_limit and eager_budget(rt)):
             return self.ask_eager(entry, msg, seconds)
         fut = new_ask(rt, self, msg)
         if seconds >= 0.0:
             fut.timeout = seconds
             fut.deadline = rt.now() + seconds
             rt.heap_push(fut)
-        status = self.offer(msg, fut, deadline, level, &evicted)
-        if status != PUSH_OK:
-            if status == PUSH_FULL and self.bp == BP_BLOCK:
-                rt._on_putter(self, msg, fut)
-                return fut
-            self.overflow(status, msg, fut, &evicted)
-            if status != PUSH_EVICTED:
-                return fut
-        if self.sched == S_IDLE:
-            rt.schedule(self)
+        enqueue(self, msg, fut, deadline, level, VIA_ASK)
         return fut
 
     def send(self, msg, timeout=None):
@@ -398,52 +391,21 @@ cdef class ActorRef:
         """tell() for ``send``: on a full BLOCK mailbox, parks the message and returns a future
         that resolves once it is queued (None when it was queued at once)."""
         cdef Runtime rt = self.rt
-        cdef Slot evicted
-        cdef int status
         if rt is None:
             raise _not_a_ref()
         if PyThread_get_thread_ident() != rt.thread_id:
             raise wrong_thread("send", rt, self, msg, "use ref.tell(msg) from other threads")
-        rt.n_sent += 1
-        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
-            return self.undeliverable(msg, None)
-        if self.table.lookup(type(msg)) is None:
-            rt.n_rejected += 1
-            raise self.unhandled_error(msg)
-        status = self.offer(msg, None, 0.0, self.check_level(None), &evicted)
-        if status == PUSH_FULL and self.bp == BP_BLOCK:
-            return rt._on_putter(self, msg, None)
-        if status != PUSH_OK:
-            self.overflow(status, msg, None, &evicted)
-            if status != PUSH_EVICTED:
-                return None
-        if self.sched == S_IDLE:
-            rt.schedule(self)
+        if post(self, msg, None, 0.0, self.check_level(None), VIA_SEND) == PARKED:
+            # The waiter of the entry just parked (no negative indexes: wraparound is off).
+            return self.extra.putters[len(self.extra.putters) - 1][2]
         return None
 
     def _deliver(self, msg, token=None):
         """Queues a message sent by the runtime itself (a timer tick, a notice): a message that
         does not fit becomes a dead letter instead of an exception."""
-        cdef Runtime rt = self.rt
-        cdef Slot evicted
-        cdef int status
-        if rt is None:
+        if self.rt is None:
             raise _not_a_ref()
-        rt.n_sent += 1
-        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
-            return self.undeliverable(msg, token)
-        if self.table.lookup(type(msg)) is None:
-            return drop_message(self, msg, token, "unhandled", self.unhandled_error(msg))
-        status = self.offer(msg, token, 0.0, self.check_level(None), &evicted)
-        if status == PUSH_FULL:
-            status = PUSH_DROPPED
-        if status != PUSH_OK:
-            self.overflow(status, msg, token, &evicted)
-            if status != PUSH_EVICTED:
-                return None
-        if self.sched == S_IDLE:
-            rt.schedule(self)
-        return None
+        post(self, msg, token, 0.0, self.check_level(None), VIA_RUNTIME)
 
     def stop(self, drain=False, timeout=5.0):
         """Stops the actor (a coroutine): after the current message, or after the queued ones.
@@ -541,7 +503,10 @@ cdef class ActorRef:
         return self.extra
 
     cdef bint has_work(self):
-        return self.n_control > 0 or (self.phase == P_ALIVE and mb_count(self) > 0)
+        """Something the dispatcher may run now: a control step, or a user message unless the
+        actor is parked behind a full mailbox it sent to."""
+        return self.n_control > 0 or (
+            self.phase == P_ALIVE and mb_count(self) > 0 and not self.flags & CF_PARKED)
 
     cdef int check_level(self, object priority) except -2:
         """The mailbox level for `priority` (None: NORMAL); 0 for an ordinary mailbox."""
@@ -564,76 +529,6 @@ cdef class ActorRef:
                 f"priority {priority!r} is outside {self.display_name()}'s {self.nlevels} levels"
             )
         return <int>level
-
-    cdef int offer(self, object msg, object token, double deadline, int level, Slot* evicted) except -1:
-        """Queues one message under the mailbox's backpressure rule; returns a PUSH_* status."""
-        cdef PyObject* tok = <PyObject*>token if token is not None else NULL
-        cdef unsigned int count = mb_count(self)
-        if self.capacity < 0 or (count < <unsigned int>self.capacity and self.n_putters == 0):
-            if mb_push(self, <PyObject*>msg, tok, deadline, level) < 0:
-                raise MemoryError()
-            if count + 1 > self.max_mailbox:
-                self.max_mailbox = count + 1
-                if count + 1 >= 10000 and is_watermark(count + 1):
-                    # Reported from the loop, later: this may be a foreign thread's tell.
-                    self.rt.loop.call_soon_threadsafe(
-                        self.rt._on_high_watermark, self, count + 1, context=self.rt.sys_ctx)
-            return PUSH_OK
-        if self.bp == BP_DROP_NEWEST:
-            return PUSH_DROPPED
-        if self.bp == BP_DROP_OLDEST and count > 0:
-            mb_pop_oldest(self, evicted)
-            if mb_push(self, <PyObject*>msg, tok, deadline, level) < 0:
-                raise MemoryError()
-            return PUSH_EVICTED
-        return PUSH_FULL
-
-    cdef object overflow(self, int status, object msg, object token, Slot* evicted):
-        """Applies the outcome of a refused, dropped or evicting push (loop thread)."""
-        cdef Runtime rt = self.rt
-        cdef object old_msg, old_token
-        if status == PUSH_EVICTED:
-            old_msg = <object>evicted.msg
-            _decref(evicted.msg)
-            old_token = None
-            if evicted.token != NULL:
-                old_token = <object>evicted.token
-                _xdecref(evicted.token)
-            rt.emit(EV_MAILBOX_OVERFLOW, self, {"policy": "DROP_OLDEST", "message_type": type(old_msg).__name__})
-            return drop_message(self, old_msg, old_token, "mailbox_full",
-                                self.mailbox_full_error(old_msg, True))
-        rt.emit(EV_MAILBOX_OVERFLOW, self,
-                {"policy": _BACKPRESSURE_NAMES[self.bp], "message_type": type(msg).__name__})
-        if token is None and status == PUSH_FULL:
-            rt.n_rejected += 1
-            raise self.mailbox_full_error(msg, False)
-        return drop_message(self, msg, token, "mailbox_full", self.mailbox_full_error(msg, False))
-
-    cdef object undeliverable(self, object msg, object token):
-        """A message for a stopped (or stopping) actor: a dead letter, or a failed ask."""
-        cdef Runtime rt = self.rt
-        if not rt._running:
-            if token is not None:
-                (<AskFuture>token).booked = True
-            rt.n_rejected += 1
-            raise SystemNotRunningError(
-                f"the actor system has shut down; {type(msg).__name__} for {self.display_name()} "
-                "was not sent (start a new ActorSystem to keep working)",
-                actor=self.display_name(), message=msg,
-            )
-        if self.flags & CF_START_FAILED:
-            reason = "start_failed"
-            error = ActorStartError(
-                f"{self.display_name()} failed to start; {type(msg).__name__} was not delivered "
-                "(see the cause, or await ref.ready() before sending)",
-                actor=self.display_name(), message=msg,
-            )
-            if self.extra is not None and self.extra.start_error is not None:
-                error.__cause__ = self.extra.start_error
-        else:
-            reason = "shutdown" if self.flags & CF_SHUTDOWN else "stopped"
-            error = self.stopped_error(msg)
-        return drop_message(self, msg, token, reason, error)
 
     cdef AskFuture ask_eager(self, HandlerEntry entry, object msg, double seconds):
         """Runs a synchronous handler for an ask at once, in the caller's call (DESIGN §2)."""
@@ -709,51 +604,6 @@ cdef class ActorRef:
                         rt._on_idle(self)
         return fut
 
-    cdef object tell_foreign(self, object msg, double deadline, int level):
-        """tell() from a thread that is not the loop's: push here, wake the loop once per burst."""
-        cdef Runtime rt = self.rt
-        cdef Slot evicted
-        cdef int status
-        if not rt._running:
-            rt.n_rejected += 1
-            raise SystemNotRunningError(
-                f"the actor system is not running; {type(msg).__name__} for "
-                f"{self.display_name()} was not sent",
-                actor=self.display_name(), message=msg,
-            )
-        rt.n_sent += 1
-        if self.phase >= P_STOPPING or self.flags & CF_CLOSING:
-            rt.n_dead_letters += 1
-            reason = "shutdown" if self.flags & CF_SHUTDOWN else "stopped"
-            rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, self, reason, None)
-            return None
-        if self.table.lookup(type(msg)) is None:
-            rt.n_rejected += 1
-            raise self.unhandled_error(msg)
-        status = self.offer(msg, None, deadline, level, &evicted)
-        if status == PUSH_FULL:
-            rt.n_rejected += 1
-            rt.loop.call_soon_threadsafe(
-                rt.emit, EV_MAILBOX_OVERFLOW, self,
-                {"policy": _BACKPRESSURE_NAMES[self.bp], "message_type": type(msg).__name__})
-            raise self.mailbox_full_error(msg, False)
-        if status == PUSH_DROPPED:
-            rt.n_dead_letters += 1
-            rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, self, "mailbox_full", None)
-            return None
-        if status == PUSH_EVICTED:
-            old_msg = <object>evicted.msg
-            _decref(evicted.msg)
-            old_token = None
-            if evicted.token != NULL:
-                old_token = <object>evicted.token
-                _xdecref(evicted.token)
-            # Futures and dead letters belong to the loop thread: settle the evicted one there.
-            rt.loop.call_soon_threadsafe(rt._settle_evicted, self, old_msg, old_token)
-        if self.sched == S_IDLE:
-            rt.schedule_threadsafe(self)
-        return None
-
     # -- used by the Python lifecycle code (loop thread only) ------------------------------
 
     cdef int push_control(self, object item) except -1:
@@ -805,17 +655,35 @@ cdef class ActorRef:
         return out
 
     def _force_push(self, msg, token, front=False):
-        """Queues a message past the capacity check (admitting a waiting sender, unstashing)."""
-        cdef PyObject* tok = <PyObject*>token if token is not None else NULL
-        cdef int rc
-        if front:
-            rc = mb_push_front(self, <PyObject*>msg, tok, 0.0)
-        else:
-            rc = mb_push(self, <PyObject*>msg, tok, 0.0, self.check_level(None))
-        if rc < 0:
-            raise MemoryError()
-        if mb_count(self) > self.max_mailbox:
-            self.max_mailbox = mb_count(self)
+        """Queues a message past the capacity check (a notice, an unstashed message)."""
+        force_push(self, msg, token, front)
+
+    def _take_parked(self):
+        """Removes every parked sender, unparking the actors among them: a list of
+        (message, token, waiter) for the caller to settle (the actor is stopping)."""
+        cdef ActorRef sender
+        out = []
+        putters = self.extra.putters if self.extra is not None else None
+        if putters:
+            for msg, token, waiter, sender in putters:
+                out.append((msg, token, waiter))
+                if sender is not None:
+                    unpark_sender(sender, self)
+            putters.clear()
+        self.n_putters = 0
+        return out
+
+    def _unpark(self, waiter):
+        """Withdraws the parked `send()` waiting on `waiter`; False if it is no longer parked."""
+        putters = self.extra.putters if self.extra is not None else None
+        if not putters:
+            return False
+        for entry in putters:
+            if entry[2] is waiter:
+                putters.remove(entry)
+                self.n_putters -= 1
+                return True
+        return False
 
     def _queued(self):
         """User messages waiting (rings and parked senders), not counting control markers."""
@@ -826,10 +694,6 @@ cdef class ActorRef:
         for i in range(self.nlevels):
             n += count_messages(&self.levels[i])
         return n
-
-    def _has_room(self):
-        """True if a bounded mailbox could take one more message now."""
-        return self.capacity < 0 or mb_count(self) < <unsigned int>self.capacity
 
     def _reschedule(self):
         """Puts an idle actor that has work back on the run queue."""
@@ -1008,14 +872,6 @@ cdef class ActorRef:
         return self.uid
 
     @property
-    def _n_putters(self):
-        return self.n_putters
-
-    @_n_putters.setter
-    def _n_putters(self, int value):
-        self.n_putters = value
-
-    @property
     def _ring_slots(self):
         """Slots allocated for the mailbox ring(s) (0 when none): shows growth and release."""
         cdef unsigned int total = self.ring.size
@@ -1024,19 +880,6 @@ cdef class ActorRef:
             for i in range(self.nlevels):
                 total += self.levels[i].size
         return total
-
-    @property
-    def _priority_levels(self):
-        """Number of priority levels (0 for an ordinary mailbox)."""
-        return self.nlevels
-
-    @property
-    def _capacity(self):
-        return self.capacity
-
-    @property
-    def _backpressure(self):
-        return self.bp
 
     @property
     def _flags(self):
@@ -1152,6 +995,306 @@ cdef class SupervisorRef(ActorRef):
         return f"<SupervisorRef {self.display_name()} {self.state_name()}>"
 
 
+# -- the send path -------------------------------------------------------------------------------
+# One sequence for every way a message arrives -- tell (from any thread), ask, send, the
+# runtime's own deliveries and the broker's fan-out: count it, refuse it if the actor is closed
+# or has no handler for it, offer it to the mailbox under its backpressure rule, wake the actor.
+# What a refusal means depends only on who sends (the VIA_* codes); that policy lives in
+# `undeliverable`, `unhandled`, `refused` and `evict`.
+
+cdef inline int post(ActorRef cell, object msg, object token, double deadline, int level,
+                     int via) except -1:
+    """Sends one message; returns QUEUED, PARKED or NOT_QUEUED."""
+    cell.rt.n_sent += 1
+    if cell.phase >= P_STOPPING or cell.flags & CF_CLOSING:
+        return undeliverable(cell, msg, token, via)
+    if cell.table.lookup(type(msg)) is None:
+        return unhandled(cell, msg, token, via)
+    return enqueue(cell, msg, token, deadline, level, via)
+
+
+cdef inline int enqueue(ActorRef cell, object msg, object token, double deadline, int level,
+                        int via) except -1:
+    """The second half of `post`, for a message already admitted: backpressure, then wake-up."""
+    cdef Slot evicted
+    cdef int status = offer(cell, msg, token, deadline, level, &evicted)
+    if status != PUSH_OK:
+        if status != PUSH_EVICTED:
+            return refused(cell, status, msg, token, via)
+        evict(cell, &evicted, via)
+    if cell.sched == S_IDLE:
+        if via == VIA_FOREIGN:
+            cell.rt.schedule_threadsafe(cell)
+        else:
+            cell.rt.schedule(cell)
+    return QUEUED
+
+
+cdef inline int offer(ActorRef cell, object msg, object token, double deadline, int level,
+                      Slot* evicted) except -1:
+    """Queues one message under the mailbox's backpressure rule; returns a PUSH_* status."""
+    cdef PyObject* tok = <PyObject*>token if token is not None else NULL
+    cdef unsigned int count = mb_count(cell)
+    if cell.capacity < 0 or (count < <unsigned int>cell.capacity and cell.n_putters == 0):
+        if mb_push(cell, <PyObject*>msg, tok, deadline, level) < 0:
+            raise MemoryError()
+        if count + 1 > cell.max_mailbox:
+            cell.max_mailbox = count + 1
+            if count + 1 >= 10000 and is_watermark(count + 1):
+                # Reported from the loop, later: this may be a foreign thread's tell.
+                cell.rt.loop.call_soon_threadsafe(
+                    cell.rt._on_high_watermark, cell, count + 1, context=cell.rt.sys_ctx)
+        return PUSH_OK
+    if cell.bp == BP_DROP_NEWEST:
+        return PUSH_DROPPED
+    if cell.bp == BP_DROP_OLDEST and count > 0:
+        mb_pop_oldest(cell, evicted)
+        if mb_push(cell, <PyObject*>msg, tok, deadline, level) < 0:
+            raise MemoryError()
+        return PUSH_EVICTED
+    return PUSH_FULL
+
+
+cdef int undeliverable(ActorRef cell, object msg, object token, int via) except -1:
+    """A message for a stopped or stopping actor: a dead letter, or a failed ask."""
+    cdef Runtime rt = cell.rt
+    if not rt._running and via != VIA_PUBLISH:
+        if token is not None and type(token) is AskFuture:
+            (<AskFuture>token).booked = True
+        rt.n_rejected += 1
+        raise SystemNotRunningError(
+            f"the actor system has shut down; {type(msg).__name__} for {cell.display_name()} "
+            "was not sent (start a new ActorSystem to keep working)",
+            actor=cell.display_name(), message=msg,
+        )
+    if cell.flags & CF_START_FAILED:
+        reason = "start_failed"
+        error = ActorStartError(
+            f"{cell.display_name()} failed to start; {type(msg).__name__} was not delivered "
+            "(see the cause, or await ref.ready() before sending)",
+            actor=cell.display_name(), message=msg,
+        )
+        if cell.extra is not None and cell.extra.start_error is not None:
+            error.__cause__ = cell.extra.start_error
+    else:
+        reason = "shutdown" if cell.flags & CF_SHUTDOWN or not rt._running else "stopped"
+        error = None if via == VIA_FOREIGN else cell.stopped_error(msg)
+    if via == VIA_FOREIGN:
+        rt.n_dead_letters += 1
+        rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, cell, reason, None)
+        return NOT_QUEUED
+    drop_message(cell, msg, token, reason, error)
+    return NOT_QUEUED
+
+
+cdef int unhandled(ActorRef cell, object msg, object token, int via) except -1:
+    """No handler for the message's type: the sender hears it, or the copy is dead-lettered."""
+    if via == VIA_RUNTIME or via == VIA_PUBLISH:
+        drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
+        return NOT_QUEUED
+    cell.rt.n_rejected += 1
+    raise cell.unhandled_error(msg)
+
+
+cdef int refused(ActorRef cell, int status, object msg, object token, int via) except -1:
+    """A full mailbox (FAIL or BLOCK) or a dropped newest message: what the sender hears."""
+    cdef Runtime rt = cell.rt
+    cdef ActorRef sender
+    if status == PUSH_FULL and cell.bp == BP_BLOCK:
+        if via == VIA_ASK:
+            park(cell, msg, token, None, None)   # the ask's own deadline still runs
+            return PARKED
+        if via == VIA_SEND:
+            park(cell, msg, None, rt.loop.create_future(), None)
+            return PARKED
+        if via == VIA_TELL:
+            sender = running_actor(rt)
+            if sender is not None:
+                # Backpressure through actors: the message is accepted and its sender waits
+                # (takes no next message) until it is queued (see park_sender).
+                park_sender(cell, sender, msg)
+                return PARKED
+    details = {"policy": _BACKPRESSURE_NAMES[cell.bp], "message_type": type(msg).__name__}
+    if via == VIA_FOREIGN:
+        rt.loop.call_soon_threadsafe(rt.emit, EV_MAILBOX_OVERFLOW, cell, details, context=rt.sys_ctx)
+    else:
+        rt.emit(EV_MAILBOX_OVERFLOW, cell, details)
+    if status == PUSH_FULL and (via == VIA_TELL or via == VIA_FOREIGN or via == VIA_SEND):
+        rt.n_rejected += 1
+        raise cell.mailbox_full_error(msg, False)
+    if via == VIA_FOREIGN:
+        rt.n_dead_letters += 1
+        rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, cell, "mailbox_full", None)
+        return NOT_QUEUED
+    drop_message(cell, msg, token, "mailbox_full", cell.mailbox_full_error(msg, False))
+    return NOT_QUEUED
+
+
+cdef int evict(ActorRef cell, Slot* evicted, int via) except -1:
+    """DROP_OLDEST made room: the evicted message becomes a dead letter (a failed ask)."""
+    cdef Runtime rt = cell.rt
+    old_msg = <object>evicted.msg
+    _decref(evicted.msg)
+    old_token = None
+    if evicted.token != NULL:
+        old_token = <object>evicted.token
+        _decref(evicted.token)
+    if via == VIA_FOREIGN:
+        # Futures and dead letters belong to the loop's thread: settle the evicted one there.
+        rt.loop.call_soon_threadsafe(_settle_evicted, cell, old_msg, old_token, context=rt.sys_ctx)
+    else:
+        _settle_evicted(cell, old_msg, old_token)
+    return 0
+
+
+def _settle_evicted(ActorRef cell not None, msg, token):
+    cell.rt.emit(EV_MAILBOX_OVERFLOW, cell, {"policy": "DROP_OLDEST", "message_type": type(msg).__name__})
+    drop_message(cell, msg, token, "mailbox_full", cell.mailbox_full_error(msg, True))
+
+
+# -- parked senders: a full BLOCK mailbox makes its senders wait, in order ----------------------
+# A parked entry is (message, token, waiter, sender): an ask parks its own future (its deadline
+# still runs); `await send()` parks on a waiter future; a tell from a running actor parks that
+# actor. As the actor frees room, `admit` moves the oldest entries into the mailbox, so no later
+# message overtakes a parked one.
+
+cdef int park(ActorRef cell, object msg, object token, object waiter, ActorRef sender) except -1:
+    cdef CellExtra extra = cell.get_extra()
+    if extra.putters is None:
+        extra.putters = _deque()
+    extra.putters.append((msg, token, waiter, sender))
+    cell.n_putters += 1
+    return 0
+
+
+cdef ActorRef running_actor(Runtime rt):
+    """The actor whose handler is running now: a synchronous one (or an async handler's eager
+    first step), else the async handler whose Task is current; None outside actors."""
+    if rt.current is not None:
+        return rt.current
+    if rt._busy:
+        return rt._busy.get(_current_task(rt.loop))
+    return None
+
+
+cdef int park_sender(ActorRef target, ActorRef sender, object msg) except -1:
+    """Parks `sender` behind `target`'s full mailbox, unless that closes a cycle of parked
+    actors (each waiting for another to take a message): that is a deadlock, refused now."""
+    cdef CellExtra extra
+    if waits_for(target, sender):
+        target.rt.n_rejected += 1
+        if target is sender:
+            why = "that is its own mailbox, which only it can empty"
+        else:
+            why = (f"{target.display_name()} itself waits (directly or through others) for room "
+                   f"that only {sender.display_name()} can make")
+        raise DeadlockError(
+            f"{sender.display_name()} told {type(msg).__name__} to {target.display_name()}, whose "
+            f"BLOCK mailbox is full, but {why}: waiting would never end. Break the cycle: give "
+            "one of them a larger or unbounded mailbox, or let one direction drop messages "
+            "(DROP_OLDEST or DROP_NEWEST)",
+            actor=sender.display_name(), message=msg,
+        )
+    park(target, msg, None, None, sender)
+    extra = sender.get_extra()
+    if extra.waiting_for is None:
+        extra.waiting_for = {}
+    extra.waiting_for[target] = extra.waiting_for.get(target, 0) + 1
+    sender.flags |= CF_PARKED
+    return 0
+
+
+cdef bint waits_for(ActorRef start, ActorRef sender) except -1:
+    """True if `start` is `sender`, or is parked waiting (transitively) on `sender`."""
+    cdef ActorRef cell
+    cdef list stack = [start]
+    cdef set seen = set()
+    while stack:
+        cell = <ActorRef>stack.pop()
+        if cell is sender:
+            return True
+        if cell.flags & CF_PARKED and cell not in seen:
+            seen.add(cell)
+            stack.extend(cell.extra.waiting_for)
+    return False
+
+
+cdef int unpark_sender(ActorRef sender, ActorRef target) except -1:
+    """One of `sender`'s parked messages reached `target` (or was settled): when none is left,
+    the sender takes messages again."""
+    cdef CellExtra extra = sender.extra
+    cdef dict waiting = extra.waiting_for
+    left = waiting.get(target, 1) - 1
+    if left > 0:
+        waiting[target] = left
+        return 0
+    waiting.pop(target, None)
+    if waiting:
+        return 0
+    extra.waiting_for = None
+    sender.flags &= ~CF_PARKED
+    if sender.sched == S_IDLE and sender.has_work():
+        sender.rt.schedule(sender)
+    return 0
+
+
+cdef int admit(ActorRef cell) except -1:
+    """The actor freed room: move the oldest parked senders' messages into the mailbox."""
+    cdef object putters = cell.extra.putters
+    cdef ActorRef sender
+    while putters and (cell.capacity < 0 or mb_count(cell) < <unsigned int>cell.capacity):
+        msg, token, waiter, sender = putters.popleft()
+        cell.n_putters -= 1
+        if waiter is not None:
+            if waiter.done():
+                continue    # its send() was cancelled or timed out: already accounted
+            waiter.set_result(None)
+        elif token is not None and (type(token) is not AskFuture or (<AskFuture>token).fstate != F_PENDING):
+            continue        # the ask timed out or was withdrawn while it waited: accounted
+        force_push(cell, msg, token, False)
+        if sender is not None:
+            unpark_sender(sender, cell)
+    return 0
+
+
+cdef int force_push(ActorRef cell, object msg, object token, bint front) except -1:
+    """Queues a message past the capacity check (an admitted sender, an unstashed message)."""
+    cdef PyObject* tok = <PyObject*>token if token is not None else NULL
+    cdef int rc
+    if front:
+        rc = mb_push_front(cell, <PyObject*>msg, tok, 0.0)
+    else:
+        rc = mb_push(cell, <PyObject*>msg, tok, 0.0, cell.check_level(None))
+    if rc < 0:
+        raise MemoryError()
+    if mb_count(cell) > cell.max_mailbox:
+        cell.max_mailbox = mb_count(cell)
+    return 0
+
+
+
+cdef enum:
+    # No eager ask for this long (outside the dispatcher): the loop has surely turned since.
+    EAGER_GAP_NS = 100000
+
+
+cdef inline bint eager_budget(Runtime rt) noexcept:
+    """Whether an ask may still run eagerly in this stretch of the loop's time.
+
+    Eager asks share the dispatcher's budget (messages and ~2 ms), so a tight ``await
+    ref.ask()`` loop, which never yields by itself, gets a queued ask now and then and lets the
+    loop run. The dispatcher renews the budget as it starts; outside it, a pause in eager asks
+    longer than EAGER_GAP_NS means the caller has yielded in between, so a new stretch begins
+    (else the first ask after any idle moment would be queued for want of a fresh budget).
+    """
+    cdef long long now = monotonic_ns()
+    if rt.current is None and now - rt.last_eager_ns > EAGER_GAP_NS:
+        rt.budget = rt.batch_limit
+        rt.budget_deadline_ns = now + <long long>(rt.batch_seconds * 1e9)
+    rt.last_eager_ns = now
+    return rt.budget > 0 and now < rt.budget_deadline_ns
+
+
 cdef object _not_a_ref():
     return TypeError("this ActorRef was not created by ActorSystem.spawn() and cannot be used")
 
@@ -1242,12 +1385,6 @@ def _settle(ActorRef cell not None, token, result=None, error=None):
         settle_error(cell, token, error)
     else:
         settle_result(cell, token, result)
-
-
-def _book_handled(AskFuture fut not None):
-    """Marks an ask's handler as started (its outcome is 'handled')."""
-    fut.started = True
-    fut.booked = True
 
 
 def _ask_pending(token):

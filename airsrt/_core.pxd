@@ -80,19 +80,17 @@ cdef class CellExtra:
     cdef public dict watchers
     cdef public dict watching
     cdef public dict timers
-    cdef public list stop_waiters
     cdef public list ready_waiters
     cdef public object start_error
     cdef public object stop_reason
     cdef public object stopping
-    cdef public object lifecycle
-    cdef public object supervision
     cdef public object receive_timeout
     cdef public object stash
     cdef public object pipes
     cdef public object latency
     cdef public object traced_since
     cdef public object name
+    cdef public dict waiting_for     # parked on full mailboxes: target cell -> messages parked
 
 
 cdef class ActorRef:
@@ -128,12 +126,8 @@ cdef class ActorRef:
 
     cdef CellExtra get_extra(self)
     cdef bint has_work(self)
-    cdef int offer(self, object msg, object token, double deadline, int level, Slot* evicted) except -1
     cdef int check_level(self, object priority) except -2
-    cdef object overflow(self, int status, object msg, object token, Slot* evicted)
-    cdef object undeliverable(self, object msg, object token)
     cdef AskFuture ask_eager(self, HandlerEntry entry, object msg, double seconds)
-    cdef object tell_foreign(self, object msg, double deadline, int level)
     cdef int push_control(self, object item) except -1
     cdef str display_name(self)
 
@@ -153,6 +147,7 @@ cdef class Runtime:
     cdef int eager_depth
     cdef Py_ssize_t budget
     cdef long long budget_deadline_ns
+    cdef long long last_eager_ns  # when the last eager ask ran (see eager_budget)
     cdef object run_cb
     cdef object call_soon_fn      # loop.call_soon, bound once
     cdef object call_at_fn        # loop.call_at, bound once
@@ -173,6 +168,8 @@ cdef class Runtime:
     cdef unsigned long long wd_stuck  # the wd_seq the watchdog found running too long; 0: none
     cdef long long wd_since_ns        # ... which began after this time (the watchdog's tick)
     cdef long long wd_limit_ns        # the limit; 0 turns the watchdog off
+    cdef long long wd_since_wait      # ... when the loop's thread had waited this long for a CPU
+    cdef char[64] wd_schedstat        # /proc path of the loop thread's scheduler statistics
     cdef bint wd_on                   # the watchdog thread keeps going while this is set
     cdef unsigned long long event_counts[32]
 

@@ -21,6 +21,7 @@ from asyncio import Task as _Task
 from asyncio import current_task as _current_task
 from collections import deque as _deque
 from contextvars import copy_context as _copy_context
+from threading import get_native_id as _native_thread_id
 
 from airsrt._messages import Published
 from airsrt._errors import (

@@ -274,9 +274,7 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         finalize(system, cell, req)
         return None
     cell._sched = SCHED_BUSY
-    extra.lifecycle = system._start_lifecycle(
-        _stop_async(system, cell, req), lambda: _stop_cancelled(system, cell, req)
-    )
+    system._start_lifecycle(_stop_async(system, cell, req), lambda: _stop_cancelled(system, cell, req))
     return req.waiter(system.loop)
 
 
@@ -473,7 +471,6 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     stashed = patterns.end_incarnation(cell, stopping=True)
     extra.stop_reason = reason
     extra.stopping = None
-    extra.lifecycle = None
     start_failed_ = bool(flags & FLAG_START_FAILED)
     letter_reason = "start_failed" if start_failed_ else ("shutdown" if shutdown else "stopped")
     requests = [req]
@@ -483,16 +480,12 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
                 requests.append(token.item[1])
             continue
         _core._drop(cell, msg, token, letter_reason, _undelivered_error(cell, msg, start_failed_))
-    if extra.putters:
-        parked = list(extra.putters)
-        extra.putters.clear()
-        cell._n_putters = 0
-        for msg, token, waiter in parked:
-            if waiter is not None:
-                if waiter.done():
-                    continue
-                waiter.set_result(None)
-            _core._drop(cell, msg, token, letter_reason, _undelivered_error(cell, msg, start_failed_))
+    for msg, token, waiter in cell._take_parked():
+        if waiter is not None:
+            if waiter.done():
+                continue
+            waiter.set_result(None)
+        _core._drop(cell, msg, token, letter_reason, _undelivered_error(cell, msg, start_failed_))
     for item in cell._take_control():
         if item[0] == "stop":
             requests.append(item[1])

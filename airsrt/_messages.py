@@ -42,11 +42,6 @@ class Terminated:
         return f"Terminated({self.ref.name!r}, {self.reason!r})"
 
 
-def message_type_name(msg: Any) -> str:
-    """The class name used for a message in error texts and events."""
-    return type(msg).__name__
-
-
 @dataclass(frozen=True, slots=True)
 class ReceiveTimeout:
     """Delivered to an actor that has had no message for the time given to

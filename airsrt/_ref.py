@@ -1,16 +1,14 @@
 """The Python half of `airsrt.ActorRef`: the methods that wait.
 
 ``tell`` and ``ask`` are compiled (``_core.ActorRef``); ``send``, ``stop``, ``ready`` and
-``ask_blocking`` are coroutines or blocking calls and live here. So do the waiting senders of a
-full ``BLOCK`` mailbox ("putters"): parked in FIFO order, admitted one by one as the actor frees
-room, so no later message overtakes them.
+``ask_blocking`` are coroutines or blocking calls and live here. (Senders parked on a full
+``BLOCK`` mailbox are the compiled core's: see ``park`` in ``_cell.pxi``.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import warnings
-from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core, _lifecycle as lifecycle
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._system import ActorSystem
 
-__all__ = ["admit", "ask_blocking", "park", "ready", "send", "stop"]
+__all__ = ["ask_blocking", "ready", "send", "stop"]
 
 
 async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
@@ -60,7 +58,7 @@ async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
     try:
         await waiter
     except asyncio.CancelledError:
-        if _unpark(ref, waiter):
+        if ref._unpark(waiter):
             system.n_withdrawn += 1
         raise
     finally:
@@ -69,7 +67,7 @@ async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:
 
 
 def _putter_timed_out(ref: ActorRef, waiter: asyncio.Future[None], msg: Any, timeout: float) -> None:
-    if waiter.done() or not _unpark(ref, waiter):
+    if waiter.done() or not ref._unpark(waiter):
         return
     ref.system.n_rejected += 1
     waiter.set_exception(
@@ -80,45 +78,6 @@ def _putter_timed_out(ref: ActorRef, waiter: asyncio.Future[None], msg: Any, tim
             message=msg,
         )
     )
-
-
-def _unpark(ref: ActorRef, waiter: asyncio.Future[None]) -> bool:
-    putters = ref._extra.putters if ref._has_extra else None
-    if not putters:
-        return False
-    for entry in putters:
-        if entry[2] is waiter:
-            putters.remove(entry)
-            ref._n_putters -= 1
-            return True
-    return False
-
-
-def park(system: ActorSystem, cell: ActorRef, msg: Any, token: Any) -> asyncio.Future[None] | None:
-    """Queues a sender behind a full BLOCK mailbox. An ask parks its own future (its deadline
-    still runs); a ``send`` gets a waiter that resolves once the message is in the mailbox."""
-    extra = cell._extra
-    if extra.putters is None:
-        extra.putters = deque()
-    waiter = system.loop.create_future() if token is None else None
-    extra.putters.append((msg, token, waiter))
-    cell._n_putters += 1
-    return waiter
-
-
-def admit(system: ActorSystem, cell: ActorRef) -> None:
-    """The actor freed room: move the oldest waiting sender(s) into the mailbox."""
-    putters = cell._extra.putters
-    while putters and cell._has_room():
-        msg, token, waiter = putters.popleft()
-        cell._n_putters -= 1
-        if waiter is not None:
-            if waiter.done():
-                continue
-            waiter.set_result(None)
-        elif not _core._ask_pending(token):
-            continue  # the ask timed out or was withdrawn while it waited: already accounted
-        cell._force_push(msg, token)
 
 
 async def stop(ref: ActorRef, drain: bool = False, timeout: float | None = 5.0) -> None:

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
-from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _ref as ref, _guardian as supervision
+from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _guardian as supervision
 from airsrt._broker import Broker
 from airsrt._pools import PoolRef, Routing, make_pool
 from airsrt._supervisor import ChildSpec, Supervisor, SupervisorFactory
@@ -392,12 +392,6 @@ class ActorSystem(_core.Runtime):
     def _on_event(self, kind: int, cell: _core.ActorRef | None, details: Any) -> None:
         self.events._publish(kind, cell, details)
 
-    def _on_putter(self, cell: _core.ActorRef, msg: Any, token: Any) -> asyncio.Future[None] | None:
-        return ref.park(self, cell, msg, token)
-
-    def _on_admit(self, cell: _core.ActorRef) -> None:
-        ref.admit(self, cell)
-
     def _on_fenced_task(self, cell: _core.ActorRef, task: asyncio.Task[Any]) -> None:
         lifecycle.fenced_task_done(self, cell, task)
 
@@ -462,9 +456,6 @@ class ActorSystem(_core.Runtime):
                 "failed": error is not None,
             },
         )
-
-    def _settle_evicted(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
-        _core._drop(cell, msg, token, "mailbox_full", cell.mailbox_full_error(msg, True))
 
     # -- hooks called by the lifecycle and supervision code ----------------------------------------
 
