@@ -88,6 +88,43 @@ cdef ActorRef _spawning = None
 cdef object _ref_ops = None
 cdef object _supervisor_ops = None
 
+# The seam: the functions of the Python layer the core calls back, each implemented by the
+# module that owns its concern (airsrt/_seam.py declares them; airsrt/__init__.py installs them
+# with _install_seam). Every one takes the system (the Runtime) first.
+cdef object _run_control = None         # _lifecycle: run a control-lane step (start, stop, ...)
+cdef object _fenced_task_done = None    # _lifecycle: an abandoned handler Task ended
+cdef object _handle_failure = None      # _guardian: a handler raised; True to resume
+cdef object _on_idle = None             # _patterns: an actor with a receive timeout went idle
+cdef object _dead_letter = None         # _monitoring
+cdef object _late_reply = None
+cdef object _publish_event = None
+cdef object _expired = None
+cdef object _slow_handler = None
+cdef object _high_watermark = None
+cdef object _received = None
+cdef object _processed = None
+cdef object _not_running = None         # _system: spawning on a system that is not running
+
+
+def _install_seam(lifecycle, failures, patterns, monitoring, system):
+    """Connects the core to the Python modules it calls back (once, by ``airsrt/__init__``)."""
+    global _run_control, _fenced_task_done, _handle_failure, _on_idle, _dead_letter
+    global _late_reply, _publish_event, _expired, _slow_handler, _high_watermark, _received
+    global _processed, _not_running
+    _run_control = lifecycle.run_control
+    _fenced_task_done = lifecycle.fenced_task_done
+    _handle_failure = failures.handle_failure
+    _on_idle = patterns.on_idle
+    _dead_letter = monitoring.dead_letter
+    _late_reply = monitoring.late_reply
+    _publish_event = monitoring.publish_event
+    _expired = monitoring.expired
+    _slow_handler = monitoring.slow_handler
+    _high_watermark = monitoring.high_watermark
+    _received = monitoring.received
+    _processed = monitoring.processed
+    _not_running = system.not_running
+
 # The Actor and Context classes (airsrt/_actor.py), installed at import. Actor is a plain Python
 # class (so its instances get CPython's inline attribute values, which a compiled base class
 # would prevent); its two __slots__ -- the cell and the Context -- are read and written here
@@ -556,7 +593,7 @@ cdef class ActorRef:
         cdef long long started_ns = 0
         cdef PyObject* raw
         if rt.trace:
-            rt._on_received(self, msg)
+            _received(rt, self, msg)
             started_ns = monotonic_ns()
         try:
             raw = call_handler(rt, entry, self, msg)
@@ -564,7 +601,7 @@ cdef class ActorRef:
             _decref(raw)    # `result` holds its own reference now
         except BaseException as exc:
             if rt.trace:
-                rt._on_processed(self, msg, monotonic_ns() - started_ns, exc)
+                _processed(rt, self, msg, monotonic_ns() - started_ns, exc)
             fut.fstate = F_FINISHED
             fut._exception = wrap_for_asker(self, exc, msg)
             self.failed += 1
@@ -574,7 +611,7 @@ cdef class ActorRef:
             self.push_control(("failed", exc, msg))
         else:
             if rt.trace:
-                rt._on_processed(self, msg, monotonic_ns() - started_ns, None)
+                _processed(rt, self, msg, monotonic_ns() - started_ns, None)
             if rt.stashed_current:
                 # context.stash() kept the request for later: the answer comes when it is
                 # handled again, so the ask stays pending (with its deadline) until then.
@@ -601,7 +638,7 @@ cdef class ActorRef:
                     self.sched = S_IDLE
                     mb_trim(self)
                     if self.flags & CF_IDLE_HOOK:
-                        rt._on_idle(self)
+                        _on_idle(rt, self)
         return fut
 
     # -- used by the Python lifecycle code (loop thread only) ------------------------------
@@ -760,7 +797,7 @@ cdef class ActorRef:
         if extra is None or extra.task is not task:
             # Fenced: the actor moved on (abandoned at stop, or restarted); only its reply,
             # if any, still has somewhere to go.
-            rt._on_fenced_task(self, task)
+            _fenced_task_done(rt, self, task)
             return
         token = extra.task_token
         msg = extra.task_msg
@@ -772,7 +809,7 @@ cdef class ActorRef:
         else:
             exc = task.exception()
         if rt.trace and extra.traced_since is not None:
-            rt._on_processed(self, msg, monotonic_ns() - extra.traced_since, exc)
+            _processed(rt, self, msg, monotonic_ns() - extra.traced_since, exc)
             extra.traced_since = None
         if token is _STASHED:
             token = None    # context.stash() kept this message: no answer, not handled yet
@@ -798,7 +835,7 @@ cdef class ActorRef:
             if self.has_work():
                 rt.schedule(self)
             elif self.flags & CF_IDLE_HOOK:
-                rt._on_idle(self)
+                _on_idle(rt, self)
 
     # Lifecycle fields the Python layer reads and writes.
     @property
@@ -1043,7 +1080,7 @@ cdef inline int offer(ActorRef cell, object msg, object token, double deadline, 
             if count + 1 >= 10000 and is_watermark(count + 1):
                 # Reported from the loop, later: this may be a foreign thread's tell.
                 cell.rt.loop.call_soon_threadsafe(
-                    cell.rt._on_high_watermark, cell, count + 1, context=cell.rt.sys_ctx)
+                    _high_watermark, cell.rt, cell, count + 1, context=cell.rt.sys_ctx)
         return PUSH_OK
     if cell.bp == BP_DROP_NEWEST:
         return PUSH_DROPPED
@@ -1081,7 +1118,7 @@ cdef int undeliverable(ActorRef cell, object msg, object token, int via) except 
         error = None if via == VIA_FOREIGN else cell.stopped_error(msg)
     if via == VIA_FOREIGN:
         rt.n_dead_letters += 1
-        rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, cell, reason, None)
+        rt.loop.call_soon_threadsafe(_dead_letter, rt, msg, cell, reason)
         return NOT_QUEUED
     drop_message(cell, msg, token, reason, error)
     return NOT_QUEUED
@@ -1124,7 +1161,7 @@ cdef int refused(ActorRef cell, int status, object msg, object token, int via) e
         raise cell.mailbox_full_error(msg, False)
     if via == VIA_FOREIGN:
         rt.n_dead_letters += 1
-        rt.loop.call_soon_threadsafe(rt._on_dead_letter, msg, cell, "mailbox_full", None)
+        rt.loop.call_soon_threadsafe(_dead_letter, rt, msg, cell, "mailbox_full")
         return NOT_QUEUED
     drop_message(cell, msg, token, "mailbox_full", cell.mailbox_full_error(msg, False))
     return NOT_QUEUED
@@ -1342,13 +1379,13 @@ cdef object wrap_for_asker(ActorRef cell, object exc, object msg):
 
 cdef int settle_result(ActorRef cell, object token, object result) except -1:
     if type(token) is AskFuture and not (<AskFuture>token)._settle(result, None):
-        cell.rt._on_late_reply(cell, token, result)
+        _late_reply(cell.rt, cell, result)
     return 0
 
 
 cdef int settle_error(ActorRef cell, object token, object error) except -1:
     if type(token) is AskFuture and not (<AskFuture>token)._settle(None, error):
-        cell.rt._on_late_reply(cell, token, error)
+        _late_reply(cell.rt, cell, error)
     return 0
 
 
@@ -1370,7 +1407,7 @@ cdef object drop_message(ActorRef cell, object msg, object token, str reason, ob
     if type(token) is Marker:
         return None
     rt.n_dead_letters += 1
-    rt._on_dead_letter(msg, cell, reason, None)
+    _dead_letter(rt, msg, cell, reason)
     return None
 
 

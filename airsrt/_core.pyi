@@ -8,6 +8,7 @@ from typing import Any, Final, Generic, TypeVar, final, overload
 from typing_extensions import disjoint_base
 
 from airsrt._messages import Message
+from airsrt._seam import FailureSeam, LifecycleSeam, MonitoringSeam, PatternSeam, SystemSeam
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
@@ -306,6 +307,13 @@ def _install(
     actor_class: type,
     context_class: type,
     table_builder: Callable[[type], HandlerTable],
+) -> None: ...
+def _install_seam(
+    lifecycle: LifecycleSeam,
+    failures: FailureSeam,
+    patterns: PatternSeam,
+    monitoring: MonitoringSeam,
+    system: SystemSeam,
 ) -> None: ...
 def _context_of(actor: Any) -> Any: ...
 def _register_table(cls: type, table: HandlerTable) -> None: ...

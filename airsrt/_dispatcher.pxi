@@ -1,7 +1,7 @@
 # Runtime: the compiled half of an ActorSystem. It owns the dispatcher (one run queue of cells,
 # drained by a single loop callback), the heap of ask deadlines (one loop timer for all asks),
 # the ledger counters and the event counters. Everything here runs per message; every decision
-# (what a failure means, how an actor stops) is a call into the Python subclass's _on_* hooks.
+# (what a failure means, how an actor stops) is a call through the seam (see _install_seam).
 
 from cpython.mem cimport PyMem_Realloc, PyMem_Free
 from libc.stdlib cimport strtoll
@@ -142,13 +142,13 @@ cdef int report_slow(Runtime rt, ActorRef cell, object msg, PyObject* res) excep
         # The handler raised: report, but its own exception is the one that propagates.
         PyErr_Fetch(&etype, &evalue, &etb)
         try:
-            rt._on_slow(cell, msg, lag, True)
+            _slow_handler(rt, cell, msg, lag, True)
         except BaseException:
             pass
         PyErr_Restore(etype, evalue, etb)
         return 0
     try:
-        rt._on_slow(cell, msg, lag, False)
+        _slow_handler(rt, cell, msg, lag, False)
     except BaseException:
         _decref(res)
         raise
@@ -304,7 +304,7 @@ cdef class Runtime:
             SystemNotRunningError: The system has shut down, or no loop is running.
         """
         if not self._running:
-            self._on_not_running("spawn")   # starts a new system on the running loop
+            _not_running(self, "spawn")   # starts a new system on the running loop
         return self.spawn_cell(self._root, factory, args, name, mailbox, ActorRef)
 
     def _spawn(self, ActorRef parent not None, factory, tuple args, name, mailbox,
@@ -318,7 +318,7 @@ cdef class Runtime:
         cdef HandlerTable table
         cdef PyObject* hit
         if not self._running:
-            self._on_not_running("spawn")
+            _not_running(self, "spawn")
         if parent is None:
             raise SystemNotRunningError("the actor system has not been started")
         if PyThread_get_thread_ident() != self.thread_id:
@@ -373,7 +373,7 @@ cdef class Runtime:
             self._names[name] = cell
         self.n_spawned += 1
         if self.count_event(EV_ACTOR_SPAWNED):
-            self._on_event(EV_ACTOR_SPAWNED, cell, None)
+            _publish_event(self, EV_ACTOR_SPAWNED, cell, None)
         if table.has_on_start:
             cell.phase = P_STARTING
             cell.push_control(("start",))
@@ -381,7 +381,7 @@ cdef class Runtime:
             cell.phase = P_ALIVE
             cell.flags |= CF_STARTED | CF_READY
             if self.count_event(EV_ACTOR_STARTED):
-                self._on_event(EV_ACTOR_STARTED, cell, None)
+                _publish_event(self, EV_ACTOR_STARTED, cell, None)
         return cell
 
     # -- the dispatcher --------------------------------------------------------------------
@@ -479,7 +479,7 @@ cdef class Runtime:
                     n += 1
                     item = cell.extra.control.popleft()
                     cell.n_control -= 1
-                    self._on_control(cell, item)
+                    _run_control(self, cell, item)
                     if cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break
                     continue
@@ -507,12 +507,12 @@ cdef class Runtime:
                             continue
                         (<TimerToken>token).queued = False
                     elif tt is Marker:
-                        self._on_control(cell, (<Marker>token).item)
+                        _run_control(self, cell, (<Marker>token).item)
                         if cell.sched != S_RUNNING or ctx is not cell.ctx:
                             break
                         continue
                 if slot.deadline != 0.0 and self.now() > slot.deadline:
-                    self._on_expired(cell, msg, token)
+                    _expired(self, cell, msg, token)
                     continue
                 entry = cell.table.lookup(type(msg))
                 if entry is None:
@@ -526,7 +526,7 @@ cdef class Runtime:
                 cell.processed += 1
                 self.n_handled += 1
                 if self.trace:
-                    self._on_received(cell, msg)
+                    _received(self, cell, msg)
                 if entry.is_async:
                     self.start_async(cell, entry, msg, token)
                     break
@@ -542,19 +542,19 @@ cdef class Runtime:
                     cell.failed += 1
                     self.n_failures += 1
                     if self.trace:
-                        self._on_processed(cell, msg, monotonic_ns() - started_ns, exc)
+                        _processed(self, cell, msg, monotonic_ns() - started_ns, exc)
                     if self.stashed_current:
                         self.unstash_booking(cell, token)
                     elif token is not None:
                         settle_error(cell, token, wrap_for_asker(cell, exc, msg))
-                    resume = self._on_failure(cell, exc, msg)
+                    resume = _handle_failure(self, cell, exc, msg)
                     if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                         raise
                     if not resume or cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break
                 else:
                     if self.trace:
-                        self._on_processed(cell, msg, monotonic_ns() - started_ns, None)
+                        _processed(self, cell, msg, monotonic_ns() - started_ns, None)
                     if self.stashed_current:
                         self.unstash_booking(cell, token)
                     elif token is not None:
@@ -582,7 +582,7 @@ cdef class Runtime:
                     cell.sched = S_IDLE
                     mb_trim(cell)
                     if cell.flags & CF_IDLE_HOOK:
-                        self._on_idle(cell)
+                        _on_idle(self, cell)
         return n
 
     cdef int unstash_booking(self, ActorRef cell, object token) except -1:
@@ -731,7 +731,7 @@ cdef class Runtime:
 
     def tally(self, int kind):
         """Counts an event; True if someone listens at its severity (then build and publish it
-        with ``_on_event``). Lets hot paths skip building details nobody will read."""
+        with ``events._publish``). Lets hot paths skip building details nobody will read."""
         self.event_counts[kind] += 1
         return _severity[kind] >= self.event_threshold
 
@@ -749,7 +749,7 @@ cdef class Runtime:
         if _severity[kind] >= self.event_threshold:
             if details is not None and type(details) is not dict:
                 details = details()
-            self._on_event(kind, cell, details)
+            _publish_event(self, kind, cell, details)
 
     def _event_counts(self):
         return [self.event_counts[i] for i in range(N_EVENT_KINDS)]

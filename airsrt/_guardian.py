@@ -63,7 +63,7 @@ def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg:
     action = decide(system, cell, exc, msg)
     if system.tally(EV_FAILED):  # a resumed failure is still a failure worth seeing
         details = {"error": repr(exc), "message_type": type(msg).__name__, "action": action.name}
-        system._on_event(EV_FAILED, cell, details)
+        system.events._publish(EV_FAILED, cell, details)
     if action is ErrorAction.RESUME:
         return True
     if action is ErrorAction.STOP:

@@ -118,7 +118,7 @@ def run_control(system: ActorSystem, cell: ActorRef, item: tuple[Any, ...]) -> N
         start_actor(system, cell)
     elif kind == "failed":
         exc = item[1]
-        system._on_failure(cell, exc, item[2])
+        guardian.handle_failure(system, cell, exc, item[2])
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise exc
     elif kind == "stop":
@@ -193,7 +193,7 @@ def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> Non
     if system._log_failures:
         log.error("%s failed to start", cell.name, exc_info=(type(exc), exc, exc.__traceback__))
     if system.tally(EV_FAILED):
-        system._on_event(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
+        system.events._publish(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
     _settle_ready_waiters(cell, error)
     system._start_failed(cell, error)
 
@@ -630,7 +630,7 @@ def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None
     cell._flags &= ~(FLAG_STARTED | FLAG_START_FAILED)
     if system.tally(EV_RESTARTED):
         details = {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None}
-        system._on_event(EV_RESTARTED, cell, details)
+        system.events._publish(EV_RESTARTED, cell, details)
     if table.has_on_start:
         cell._phase = PHASE_STARTING
         cell._push_control(("start",))
@@ -638,7 +638,7 @@ def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None
         cell._phase = PHASE_ALIVE
         cell._flags |= FLAG_STARTED | FLAG_READY
         if system.tally(EV_STARTED):
-            system._on_event(EV_STARTED, cell, {"incarnation": cell.incarnation})
+            system.events._publish(EV_STARTED, cell, {"incarnation": cell.incarnation})
         cell._reschedule()
     return True
 
@@ -808,3 +808,7 @@ __all__ = [
     "unwatch",
     "watch",
 ]
+
+# The guardian decides what a failure means and carries it out through this module's functions;
+# imported last because it imports this module (run_control reaches it at call time).
+from airsrt import _guardian as guardian  # noqa: E402

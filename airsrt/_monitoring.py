@@ -10,19 +10,36 @@ from __future__ import annotations
 import enum
 import logging
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
-from airsrt._errors import ConfigurationError
+from airsrt._errors import AskTimeoutError, ConfigurationError, SlowHandlerError, SlowHandlerWarning
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._system import ActorSystem
 
-__all__ = ["DeadLetter", "DeadLetters", "Event", "EventStream", "LatencyLog", "Severity", "Subscription"]
+__all__ = [
+    "DeadLetter",
+    "DeadLetters",
+    "Event",
+    "EventStream",
+    "LatencyLog",
+    "Severity",
+    "Subscription",
+    "dead_letter",
+    "expired",
+    "high_watermark",
+    "late_reply",
+    "processed",
+    "publish_event",
+    "received",
+    "slow_handler",
+]
 
 log = logging.getLogger("airsrt")
 
@@ -234,12 +251,12 @@ class DeadLetters:
                 tap("dead_letter", message, reason)
         if system.event_threshold <= Severity.INFO:
             system.emit(
-                KIND_IDS["message.dead_letter"],
+                EV_DEAD_LETTER,
                 recipient,
                 {"reason": reason, "message_type": type(message).__name__},
             )
         else:
-            system.emit(KIND_IDS["message.dead_letter"], recipient, None)
+            system.emit(EV_DEAD_LETTER, recipient, None)
 
 
 class LatencyLog:
@@ -265,3 +282,96 @@ class LatencyLog:
             return values[min(int(q * len(values)), len(values) - 1)] / 1000
 
         return {"count": self.count, "p50_us": at(0.5), "p90_us": at(0.9), "p99_us": at(0.99), "max_us": values[-1] / 1000}
+
+
+# -- what the compiled core calls back (see ``_seam.MonitoringSeam``) -----------------------------
+
+EV_DEAD_LETTER = KIND_IDS["message.dead_letter"]
+EV_EXPIRED = KIND_IDS["message.expired"]
+EV_HIGH_WATERMARK = KIND_IDS["mailbox.high_watermark"]
+EV_PROCESSED = KIND_IDS["message.processed"]
+EV_RECEIVED = KIND_IDS["message.received"]
+EV_SLOW_HANDLER = KIND_IDS["actor.slow_handler"]
+
+
+def dead_letter(system: ActorSystem, msg: Any, cell: ActorRef | None, reason: str) -> None:
+    """A message ended undelivered (the core has counted it)."""
+    system.dead_letters._record(msg, cell, reason)
+
+
+def late_reply(system: ActorSystem, cell: ActorRef, reply: Any) -> None:
+    """An answer came after its ask had ended (timed out, withdrawn)."""
+    system.n_late_replies += 1
+    system.dead_letters._record(reply, cell, "late_reply")
+
+
+def publish_event(system: ActorSystem, kind: int, cell: ActorRef | None, details: Any) -> None:
+    """An event someone listens to (the core counts every event, and builds only these)."""
+    system.events._publish(kind, cell, details)
+
+
+def expired(system: ActorSystem, cell: ActorRef, msg: Any, token: Any) -> None:
+    """A message's time-to-live passed while it waited in the mailbox."""
+    system.emit(EV_EXPIRED, cell, {"message_type": type(msg).__name__})
+    _core._drop(
+        cell,
+        msg,
+        token,
+        "expired",
+        AskTimeoutError(
+            f"{type(msg).__name__} for {cell.name} expired in the mailbox before it was "
+            "handled (its time-to-live passed)",
+            actor=cell.name,
+            message=msg,
+        ),
+    )
+
+
+def slow_handler(system: ActorSystem, cell: ActorRef, msg: Any, lag: float, failed: bool) -> None:
+    """The watchdog found this handler blocking the loop (it has just returned)."""
+    kind = type(msg).__name__
+    limit = system.slow_handler_limit or 0.0
+    text = (
+        f"{cell.name}'s handler for {kind} blocked the event loop for {lag:.2f}s (limit "
+        f"{limit:.2f}s); nothing else ran meanwhile. Move blocking work to "
+        "`await self.context.run_blocking(fn, ...)` in an async handler, or raise "
+        "slow_handler_limit if this much work per message is intended"
+    )
+    system.emit(EV_SLOW_HANDLER, cell, {"message_type": kind, "lag": lag, "limit": limit})
+    if system.strict and not failed:
+        raise SlowHandlerError(text, actor=cell.name, message=msg, lag=lag)
+    warnings.warn(SlowHandlerWarning(text), stacklevel=2)
+
+
+def high_watermark(system: ActorSystem, cell: ActorRef, depth: int) -> None:
+    """`cell`'s mailbox reached `depth` messages for the first time (10k, 100k, 1M, ...)."""
+    log.warning(
+        "%s's mailbox reached %s messages: it receives faster than it handles; bound it "
+        "(Mailbox.bounded(n, Backpressure.BLOCK) makes senders wait) or add workers",
+        cell.name, f"{depth:,}",
+    )
+    system.emit(EV_HIGH_WATERMARK, cell, {"depth": depth})
+
+
+def received(system: ActorSystem, cell: ActorRef, msg: Any) -> None:
+    """Tracing: a handler is about to run."""
+    for tap in system._message_taps:
+        tap("handled", msg, cell)
+    system.emit(EV_RECEIVED, cell, {"message_type": type(msg).__name__})
+
+
+def processed(system: ActorSystem, cell: ActorRef, msg: Any, duration_ns: int, error: Any) -> None:
+    """Tracing: a handler ran for `duration_ns` (and raised `error`, if not None)."""
+    extra = cell._extra
+    if extra.latency is None:
+        extra.latency = LatencyLog()
+    extra.latency.add(duration_ns)
+    system.emit(
+        EV_PROCESSED,
+        cell,
+        lambda: {
+            "message_type": type(msg).__name__,
+            "duration_us": duration_ns / 1000,
+            "failed": error is not None,
+        },
+    )

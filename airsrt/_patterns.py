@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._system import ActorSystem
 
-__all__: list[str] = []
+__all__ = ["on_idle"]
 
 log = logging.getLogger("airsrt")
 

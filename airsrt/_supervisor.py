@@ -399,7 +399,7 @@ class Supervisor(Actor):
                 "child": child.spec.id if child else None,
                 "error": repr(exc),
             }
-            system._on_event(EV_CHILD_FAILED, cell, details)
+            system.events._publish(EV_CHILD_FAILED, cell, details)
         lifecycle.suspend(system, cell)
         only_this = action is ErrorAction.RESTART
         lifecycle.notify(system, self._cell, _ChildDown(cell, cell.incarnation, "failed", exc, only_this))
@@ -479,7 +479,7 @@ class Supervisor(Actor):
                 "stop": [c.spec.id for c in bystanders],
                 "reason": msg.reason,
             }
-            system._on_event(EV_STRATEGY, self._cell, details)
+            system.events._publish(EV_STRATEGY, self._cell, details)
         delay = self._delay(child, now, msg.reason)
         if bystanders:
             lifecycle.run_busy(system, self._cell, self._stop_then_restart(group, bystanders, delay, msg.error))

@@ -8,40 +8,31 @@ import logging
 import os
 import signal
 import threading
-import warnings
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
-from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _guardian as supervision
+from airsrt import _core, _lifecycle as lifecycle, _guardian as supervision
 from airsrt._broker import Broker
 from airsrt._pools import PoolRef, Routing, make_pool
 from airsrt._supervisor import ChildSpec, Supervisor, SupervisorFactory
 from airsrt._core import PHASE_STOPPED
 from airsrt._errors import (
-    AskTimeoutError,
     ConfigurationError,
     ShutdownTimeoutError,
-    SlowHandlerError,
-    SlowHandlerWarning,
     SystemNotRunningError,
 )
 from airsrt._mailbox import Mailbox
-from airsrt._monitoring import DeadLetters, EventStream, KIND_IDS, LatencyLog, Severity
+from airsrt._monitoring import DeadLetters, EventStream, KIND_IDS, Severity
 from airsrt._strategies import Strategy
 
-__all__ = ["ActorSystem", "run"]
+__all__ = ["ActorSystem", "not_running", "run"]
 
 log = logging.getLogger("airsrt")
 T = TypeVar("T")
 
 EV_SYSTEM_STARTED = KIND_IDS["system.started"]
 EV_SYSTEM_STOPPED = KIND_IDS["system.stopped"]
-EV_RECEIVED = KIND_IDS["message.received"]
-EV_PROCESSED = KIND_IDS["message.processed"]
-EV_EXPIRED = KIND_IDS["message.expired"]
-EV_SLOW_HANDLER = KIND_IDS["actor.slow_handler"]
-EV_HIGH_WATERMARK = KIND_IDS["mailbox.high_watermark"]
 
 # Systems bound to a loop, so airsrt.run() can shut them down on a signal.
 _systems: weakref.WeakSet[ActorSystem] = weakref.WeakSet()
@@ -287,7 +278,7 @@ class ActorSystem(_core.Runtime):
         """
         factory = SupervisorFactory(strategy, children)
         if not self._running:
-            self._on_not_running("spawn a supervisor")
+            not_running(self, "spawn a supervisor")
         ref = cast(_core.SupervisorRef, self._spawn(self._root, factory, (), name, None, _core.SupervisorRef))
         await ref.ready()
         return ref
@@ -317,7 +308,7 @@ class ActorSystem(_core.Runtime):
             ConfigurationError: A bad size, routing, key or factory.
         """
         if not self._running:
-            self._on_not_running("spawn a pool")
+            not_running(self, "spawn a pool")
         return make_pool(
             self, factory, args, size=size, routing=routing, name=name, key=key, mailbox=mailbox,
             strategy=strategy,
@@ -365,98 +356,6 @@ class ActorSystem(_core.Runtime):
     def __repr__(self) -> str:
         return f"<ActorSystem {self.name!r} {self._state}>"
 
-    # -- hooks called by the compiled core ---------------------------------------------------------
-
-    def _on_not_running(self, what: str) -> None:
-        if self._state == "new":
-            self.start()
-            return
-        raise SystemNotRunningError(
-            f"actor system {self.name!r} is {'shutting down' if self._state == 'stopping' else 'shut down'}; "
-            f"cannot {what} (create a new ActorSystem)"
-        )
-
-    def _on_control(self, cell: _core.ActorRef, item: tuple[Any, ...]) -> None:
-        lifecycle.run_control(self, cell, item)
-
-    def _on_failure(self, cell: _core.ActorRef, exc: BaseException, msg: Any) -> bool:
-        return supervision.handle_failure(self, cell, exc, msg)
-
-    def _on_dead_letter(self, msg: Any, cell: _core.ActorRef | None, reason: str, token: Any) -> None:
-        self.dead_letters._record(msg, cell, reason)
-
-    def _on_late_reply(self, cell: _core.ActorRef, token: Any, reply: Any) -> None:
-        self.n_late_replies += 1
-        self.dead_letters._record(reply, cell, "late_reply")
-
-    def _on_event(self, kind: int, cell: _core.ActorRef | None, details: Any) -> None:
-        self.events._publish(kind, cell, details)
-
-    def _on_fenced_task(self, cell: _core.ActorRef, task: asyncio.Task[Any]) -> None:
-        lifecycle.fenced_task_done(self, cell, task)
-
-    def _on_expired(self, cell: _core.ActorRef, msg: Any, token: Any) -> None:
-        self.emit(EV_EXPIRED, cell, {"message_type": type(msg).__name__})
-        _core._drop(
-            cell,
-            msg,
-            token,
-            "expired",
-            AskTimeoutError(
-                f"{type(msg).__name__} for {cell.name} expired in the mailbox before it was "
-                "handled (its time-to-live passed)",
-                actor=cell.name,
-                message=msg,
-            ),
-        )
-
-    def _on_idle(self, cell: _core.ActorRef) -> None:
-        patterns.on_idle(self, cell)
-
-    def _on_slow(self, cell: _core.ActorRef, msg: Any, lag: float, failed: bool) -> None:
-        """The watchdog found this handler blocking the loop (it has just returned)."""
-        kind = type(msg).__name__
-        limit = self.slow_handler_limit or 0.0
-        text = (
-            f"{cell.name}'s handler for {kind} blocked the event loop for {lag:.2f}s (limit "
-            f"{limit:.2f}s); nothing else ran meanwhile. Move blocking work to "
-            "`await self.context.run_blocking(fn, ...)` in an async handler, or raise "
-            "slow_handler_limit if this much work per message is intended"
-        )
-        self.emit(EV_SLOW_HANDLER, cell, {"message_type": kind, "lag": lag, "limit": limit})
-        if self.strict and not failed:
-            raise SlowHandlerError(text, actor=cell.name, message=msg, lag=lag)
-        warnings.warn(SlowHandlerWarning(text), stacklevel=2)
-
-    def _on_high_watermark(self, cell: _core.ActorRef, depth: int) -> None:
-        """`cell`'s mailbox reached `depth` messages for the first time (10k, 100k, 1M, ...)."""
-        log.warning(
-            "%s's mailbox reached %s messages: it receives faster than it handles; bound it "
-            "(Mailbox.bounded(n, Backpressure.BLOCK) makes senders wait) or add workers",
-            cell.name, f"{depth:,}",
-        )
-        self.emit(EV_HIGH_WATERMARK, cell, {"depth": depth})
-
-    def _on_received(self, cell: _core.ActorRef, msg: Any) -> None:
-        for tap in self._message_taps:
-            tap("handled", msg, cell)
-        self.emit(EV_RECEIVED, cell, {"message_type": type(msg).__name__})
-
-    def _on_processed(self, cell: _core.ActorRef, msg: Any, duration_ns: int, error: Any) -> None:
-        extra = cell._extra
-        if extra.latency is None:
-            extra.latency = LatencyLog()
-        extra.latency.add(duration_ns)
-        self.emit(
-            EV_PROCESSED,
-            cell,
-            lambda: {
-                "message_type": type(msg).__name__,
-                "duration_us": duration_ns / 1000,
-                "failed": error is not None,
-            },
-        )
-
     # -- hooks called by the lifecycle and supervision code ----------------------------------------
 
     def _start_lifecycle(
@@ -497,6 +396,17 @@ class ActorSystem(_core.Runtime):
     def _child_grace(self, cell: _core.ActorRef) -> float | None:
         grace: float | None = self._supervisor_of(cell).child_grace(self, cell)
         return grace
+
+
+def not_running(system: ActorSystem, what: str) -> None:
+    """The core's call when `what` (spawning) finds the system not running (see ``_seam``)."""
+    if system._state == "new":
+        system.start()
+        return
+    state = "shutting down" if system._state == "stopping" else "shut down"
+    raise SystemNotRunningError(
+        f"actor system {system.name!r} is {state}; cannot {what} (create a new ActorSystem)"
+    )
 
 
 def _config_seconds(what: str, value: Any, *, allow_zero: bool) -> None:
