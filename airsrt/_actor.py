@@ -158,16 +158,30 @@ class Actor:
         _core._register_table(cls, table)
 
     def on_start(self) -> Any:
-        """Runs before the first message (may be ``async``). If it raises, the actor does not
-        start: ``await ref.ready()`` raises [`ActorStartError`][airsrt.ActorStartError]."""
+        """Runs before the first message (may be `async`); messages sent meanwhile wait.
+
+        Also runs for each new instance after a restart. If it raises, the actor does not
+        start: [`await ref.ready()`][airsrt.ActorRef.ready] raises
+        [`ActorStartError`][airsrt.ActorStartError], and so do the asks already queued."""
 
     def on_stop(self) -> Any:
-        """Runs once when an instance whose ``on_start`` succeeded stops or is replaced by a
-        restart (may be ``async``); skipped when the actor is killed after its grace period."""
+        """Runs once when an instance whose `on_start` succeeded stops or is replaced by a
+        restart (may be `async`), whatever the reason; its children have stopped by then.
+
+        It gets the stop's grace period; skipped when the actor is killed after it."""
 
     def on_error(self, error: BaseException, msg: Any) -> ErrorAction:
-        """Decides what a handler's exception means (synchronous). Defaults to ``error_action``;
-        if this method raises, that counts as ``ESCALATE``."""
+        """Decides what a handler's exception means for the actor (synchronous).
+
+        The asker, if any, gets the exception whatever this returns.
+
+        Args:
+            error: The exception the handler raised.
+            msg: The message it was handling.
+
+        Returns:
+            An [`ErrorAction`][airsrt.ErrorAction]; by default the class's `error_action`.
+                If this method raises, that counts as `ESCALATE`."""
         return self.error_action
 
     def health_check(self) -> Health:
