@@ -110,14 +110,17 @@ def _mark(func: F, message_types: tuple[type, ...]) -> F:
 class Actor:
     """Base class of actors.
 
-    Subclass it, give it ``@handler`` methods, and start it with ``system.spawn(MyActor, ...)``;
-    never instantiate it yourself. ``self.context`` (an `Context`) is usable from
-    ``__init__`` on. One message at a time runs per actor, so handlers can use ``self`` freely.
+    Subclass it, give it [`@handler`][airsrt.handler] methods, and start it with
+    [`system.spawn(MyActor, ...)`][airsrt.ActorSystem.spawn]; never instantiate it yourself.
+    `self.context` (a [`Context`][airsrt.Context]) is usable from `__init__` on. One message at
+    a time runs per actor, so handlers can use `self` freely.
 
     Attributes:
-        error_action: The class-wide `ErrorAction` after a handler raises (default
-            ``ESCALATE``); ``on_error`` may decide per failure instead.
-        stash_capacity: How many messages ``context.stash()`` may hold (default 1000).
+        error_action: The class-wide [`ErrorAction`][airsrt.ErrorAction] after a handler
+            raises (default `ESCALATE`); [`on_error`][airsrt.Actor.on_error] may decide per
+            failure instead.
+        stash_capacity: How many messages [`context.stash()`][airsrt.Context.stash] may hold
+            (default 1000).
     """
 
     # The cell and the Context; the compiled core reads and writes them directly. Subclasses
@@ -131,6 +134,7 @@ class Actor:
         _core._context_of,
         doc="The actor's `Context` (usable from ``__init__`` on).",
     )
+    """The actor's [`Context`][airsrt.Context], usable from `__init__` on."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -154,16 +158,30 @@ class Actor:
         _core._register_table(cls, table)
 
     def on_start(self) -> Any:
-        """Runs before the first message (may be ``async``). If it raises, the actor does not
-        start: ``await ref.ready()`` raises ``ActorStartError``."""
+        """Runs before the first message (may be `async`); messages sent meanwhile wait.
+
+        Also runs for each new instance after a restart. If it raises, the actor does not
+        start: [`await ref.ready()`][airsrt.ActorRef.ready] raises
+        [`ActorStartError`][airsrt.ActorStartError], and so do the asks already queued."""
 
     def on_stop(self) -> Any:
-        """Runs once when an instance whose ``on_start`` succeeded stops or is replaced by a
-        restart (may be ``async``); skipped when the actor is killed after its grace period."""
+        """Runs once when an instance whose `on_start` succeeded stops or is replaced by a
+        restart (may be `async`), whatever the reason; its children have stopped by then.
+
+        It gets the stop's grace period; skipped when the actor is killed after it."""
 
     def on_error(self, error: BaseException, msg: Any) -> ErrorAction:
-        """Decides what a handler's exception means (synchronous). Defaults to ``error_action``;
-        if this method raises, that counts as ``ESCALATE``."""
+        """Decides what a handler's exception means for the actor (synchronous).
+
+        The asker, if any, gets the exception whatever this returns.
+
+        Args:
+            error: The exception the handler raised.
+            msg: The message it was handling.
+
+        Returns:
+            An [`ErrorAction`][airsrt.ErrorAction]; by default the class's `error_action`.
+                If this method raises, that counts as `ESCALATE`."""
         return self.error_action
 
     def health_check(self) -> Health:
@@ -312,12 +330,12 @@ def _expand(annotation: Any, where: str) -> tuple[type, ...]:
 
 
 class Context:
-    """What an actor knows about itself and can do to the system: ``self.context``.
+    """What an actor knows about itself and can do to the system: `self.context`.
 
-    Attributes:
-        ref: This actor's own `ActorRef`.
-        system: The `ActorSystem` it runs in.
-        name: Its name (given at spawn, or generated).
+    Every actor has one, from its `__init__` on ([`Actor.context`][airsrt.Actor.context]). It
+    spawns and watches other actors, stops its own actor, schedules messages to it, stashes
+    messages for later and runs blocking code off the loop. Use it from the actor's own
+    handlers and hooks only.
     """
 
     __slots__ = ("_cell",)
@@ -327,14 +345,17 @@ class Context:
 
     @property
     def ref(self) -> ActorRef:
+        """This actor's own [`ActorRef`][airsrt.ActorRef] (to hand to others as a reply-to)."""
         return self._cell
 
     @property
     def system(self) -> ActorSystem:
+        """The [`ActorSystem`][airsrt.ActorSystem] the actor runs in."""
         return cast("ActorSystem", self._cell.system)
 
     @property
     def name(self) -> str:
+        """The actor's name: given at spawn, or generated (`"Worker#12"`)."""
         return self._cell.name
 
     def spawn(
@@ -357,12 +378,13 @@ class Context:
         lifecycle.stop_self(self._cell, reason)
 
     def watch(self, ref: ActorRef) -> None:
-        """Receive `airsrt.Terminated` when `ref` stops for good (at once if it already
-        has). Needs a handler for ``Terminated``."""
+        """Receive [`airsrt.Terminated`][airsrt.Terminated] when `ref` stops for good (at once
+        if it already has). Needs a handler for `Terminated`."""
         lifecycle.watch(self._cell, ref)
 
     def unwatch(self, ref: ActorRef) -> None:
-        """Stop watching `ref`; no ``Terminated`` for it is delivered afterwards."""
+        """Stop watching `ref`; no [`Terminated`][airsrt.Terminated] for it is delivered
+        afterwards."""
         lifecycle.unwatch(self._cell, ref)
 
     def mailbox_size(self) -> int:
@@ -400,8 +422,9 @@ class Context:
         return patterns.unstash_all(self._cell)
 
     def set_receive_timeout(self, seconds: float | None) -> None:
-        """Sends `airsrt.ReceiveTimeout` after `seconds` without a message (again while
-        the actor stays idle); ``None`` turns it off. Needs a handler for ReceiveTimeout."""
+        """Sends [`airsrt.ReceiveTimeout`][airsrt.ReceiveTimeout] after `seconds` without a
+        message (again while the actor stays idle); `None` turns it off. Needs a handler for
+        `ReceiveTimeout`."""
         patterns.set_receive_timeout(self._cell, seconds)
 
     def run_blocking(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:

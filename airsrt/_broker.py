@@ -38,7 +38,7 @@ EV_SUBSCRIBER_FAILED = KIND_IDS["broker.subscriber_failed"]
 
 @dataclass(frozen=True, slots=True)
 class BrokerReply:
-    """One subscriber's answer in `Broker.gather`.
+    """One subscriber's answer in [`Broker.gather`][airsrt.Broker.gather].
 
     Attributes:
         subscriber: The actor ref or callable that answered (or failed to).
@@ -110,12 +110,12 @@ class Broker(_core.BrokerCore):
             topic: A topic, or a pattern with ``*`` (one word) and ``#`` (any number of words).
             ref_or_callable: An actor (sent each message with ``tell``), or a function called
                 with it -- synchronously during ``publish``, or scheduled if it is ``async``.
-            with_topic: Deliver `airsrt.Published` ``(topic, message)`` instead of the
-                bare message.
+            with_topic: Deliver [`airsrt.Published`][airsrt.Published] `(topic, message)`
+                instead of the bare message.
 
         Returns:
-            A `Subscription`; ``cancel()`` ends it. An actor's subscriptions also end
-            when it stops.
+            A [`Subscription`][airsrt.Subscription]; `cancel()` ends it. An actor's
+                subscriptions also end when it stops.
 
         Raises:
             ConfigurationError: An invalid topic pattern.
@@ -225,7 +225,9 @@ class Broker(_core.BrokerCore):
 
         Raises:
             NoSubscriberError: Nobody is subscribed (at once).
-            The chosen subscriber's ask errors (``AskTimeoutError``, its handler's exception...).
+            Exception: Whatever the chosen subscriber's ask raises: its handler's own
+                exception, [`AskTimeoutError`][airsrt.AskTimeoutError],
+                [`ActorStoppedError`][airsrt.ActorStoppedError]...
         """
         _check_topic(topic, pattern=False)
         subs = self._route(topic).subs
@@ -242,8 +244,9 @@ class Broker(_core.BrokerCore):
     async def gather(self, topic: str, msg: Any, timeout: Any = _core.DEFAULT) -> list[BrokerReply]:
         """Asks every subscriber of `topic` and returns all their answers (scatter-gather).
 
-        A subscriber that fails or times out is reported in its `BrokerReply`; the others'
-        answers are still returned. No subscribers gives an empty list.
+        A subscriber that fails or times out is reported in its
+        [`BrokerReply`][airsrt.BrokerReply]; the others' answers are still returned. No
+        subscribers gives an empty list.
         """
         _check_topic(topic, pattern=False)
         subs = self._route(topic).subs

@@ -66,20 +66,63 @@ class HandlerTable:
 
 @disjoint_base
 class AskFuture(Generic[_R]):
-    """The pending or finished answer to ``ref.ask(msg)``; an asyncio-compatible future."""
+    """The pending or finished answer to `ref.ask(msg)`: await it for the handler's reply.
+
+    [`ActorRef.ask`][airsrt.ActorRef.ask] returns one; it is never built directly. It follows
+    asyncio's future protocol (`done`, `result`, `exception`, `cancel`, `add_done_callback`),
+    so `asyncio.gather`, `asyncio.wait_for`, `asyncio.shield` and `asyncio.timeout` treat it as
+    a future. The ask was sent when `ask()` was called, whether or not this is ever awaited.
+    An eager ask (the target was idle, its handler synchronous) returns one that is already
+    done. `AskFuture[R]` carries the reply type declared by [`Message[R]`][airsrt.Message].
+
+    Cancelling it before the handler has started withdraws the ask: the handler never runs and
+    the message counts as withdrawn in [`system.stats()`][airsrt.ActorSystem.stats].
+    """
 
     _asyncio_future_blocking: bool
-    def done(self) -> bool: ...
-    def cancelled(self) -> bool: ...
-    def result(self) -> _R: ...
-    def exception(self) -> BaseException | None: ...
+    def done(self) -> bool:
+        """True once the ask has a reply, an error, or was cancelled."""
+    def cancelled(self) -> bool:
+        """True if the caller cancelled (withdrew) the ask."""
+    def result(self) -> _R:
+        """The handler's return value.
+
+        Raises:
+            Exception: The ask's error, if it ended with one (see `ActorRef.ask`).
+            asyncio.CancelledError: The ask was cancelled.
+            asyncio.InvalidStateError: The ask is still pending.
+        """
+    def exception(self) -> BaseException | None:
+        """The ask's error, or `None` if it ended with a reply.
+
+        Raises:
+            asyncio.CancelledError: The ask was cancelled.
+            asyncio.InvalidStateError: The ask is still pending.
+        """
     def add_done_callback(
         self, fn: Callable[[AskFuture[_R]], object], *, context: Context | None = None
-    ) -> None: ...
-    def remove_done_callback(self, fn: Callable[[AskFuture[_R]], object]) -> int: ...
-    def cancel(self, msg: Any | None = None) -> bool: ...
-    def get_loop(self) -> AbstractEventLoop: ...
-    def __await__(self) -> Generator[Any, None, _R]: ...
+    ) -> None:
+        """Calls `fn(future)` through the loop once the ask is done (soon, if it already is).
+
+        Args:
+            fn: The callback; it receives this future.
+            context: The `contextvars.Context` to run it in (the current one by default).
+        """
+    def remove_done_callback(self, fn: Callable[[AskFuture[_R]], object]) -> int:
+        """Removes every registration of `fn`; returns how many there were."""
+    def cancel(self, msg: Any | None = None) -> bool:
+        """Withdraws the ask; returns `False` if it was already done.
+
+        If the handler has not started, it never will, and the message counts as withdrawn. If it
+        has started, it runs to its end and its reply becomes a dead letter (`late_reply`).
+
+        Args:
+            msg: A message for the `CancelledError` that awaiting the future then raises.
+        """
+    def get_loop(self) -> AbstractEventLoop:
+        """The event loop the ask belongs to."""
+    def __await__(self) -> Generator[Any, None, _R]:
+        """Waits for the reply (`await future`); raises the ask's error if it ended with one."""
     def __iter__(self) -> Generator[Any, None, _R]: ...
 
 @final
@@ -118,9 +161,37 @@ class CellExtra:
 
 @disjoint_base
 class ActorRef:
-    """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it."""
+    """A handle to an actor: `tell`, `send` and `ask` deliver messages to it.
 
-    def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None: ...
+    [`ActorSystem.spawn`][airsrt.ActorSystem.spawn] and
+    [`Context.spawn`][airsrt.Context.spawn] create refs; they are never built directly. A ref is
+    hashable and stays equal across the restarts of a supervised actor: a restart replaces the
+    actor instance behind it and keeps its mailbox. A ref to a stopped actor stays usable: a
+    `tell` to it becomes a dead letter and an `ask` fails with
+    [`ActorStoppedError`][airsrt.ActorStoppedError].
+
+    `tell` works from any thread; `ask`, `send`, `stop` and `ready` belong to the event loop's
+    thread (from other threads, `ask_blocking`).
+    """
+
+    def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None:
+        """Delivers `msg` and returns at once, from any thread; nothing comes back.
+
+        A tell to a stopped or failed actor is not an error: the message becomes a dead letter
+        (reason `stopped`).
+
+        Args:
+            msg: The message; its class selects the handler.
+            ttl: Seconds it may wait in the mailbox; past that it becomes a dead letter (reason
+                `expired`) instead of being handled.
+            priority: An [`airsrt.Priority`][airsrt.Priority], for an actor with a
+                [`Mailbox.priority()`][airsrt.Mailbox.priority] mailbox.
+
+        Raises:
+            UnhandledMessageError: The actor has no handler for `type(msg)`.
+            MailboxFullError: The mailbox is bounded (`FAIL` or `BLOCK`) and full.
+            SystemNotRunningError: The actor system has shut down.
+        """
     @overload
     def ask(
         self,
@@ -128,7 +199,41 @@ class ActorRef:
         timeout: float | None | _Default = ...,
         ttl: float | None = None,
         priority: int | None = None,
-    ) -> AskFuture[_R]: ...
+    ) -> AskFuture[_R]:
+        """Sends `msg` and returns an awaitable for the handler's return value.
+
+        The message is sent when `ask` is called, whether or not the result is awaited. For an
+        idle actor with a synchronous handler the handler runs at once, inside this call (an
+        *eager* ask), and the returned future is already done.
+
+        Args:
+            msg: The request; its class selects the handler. A
+                [`Message[R]`][airsrt.Message] subclass types the reply as `R`.
+            timeout: Seconds to wait for the reply, `None` to wait forever; by default the
+                system's `ask_timeout` (30 s). Kept on the caller's side, so a handler that
+                swallows cancellation cannot defeat it.
+            ttl: Seconds the request may wait in the mailbox; past that it expires and the ask
+                fails with `AskTimeoutError` without the handler running.
+            priority: An [`airsrt.Priority`][airsrt.Priority], for a priority mailbox.
+
+        Returns:
+            An [`AskFuture`][airsrt.AskFuture]. Awaiting it gives the handler's return value, or
+                raises the handler's own exception unchanged; an `AirsrtError`,
+                `CancelledError`, `StopIteration`, `KeyboardInterrupt` or `SystemExit` raised by
+                the handler arrives wrapped in [`HandlerError`][airsrt.HandlerError].
+
+        Raises:
+            AskTimeoutError: No reply within `timeout` (when awaited).
+            ActorStoppedError: The actor stopped before answering; at once, never as a
+                timeout (when awaited).
+            MailboxFullError: Backpressure refused or evicted the request.
+            UnhandledMessageError: The actor has no handler for `type(msg)`.
+            DeadlockError: The actor asks itself, or an eager ask would call a handler
+                already running further up the stack.
+            SystemNotRunningError: The actor system has shut down.
+            WrongThreadError: Called from a thread other than the loop's (use
+                `ask_blocking` there).
+        """
     @overload
     def ask(
         self,
@@ -137,23 +242,78 @@ class ActorRef:
         ttl: float | None = None,
         priority: int | None = None,
     ) -> AskFuture[Any]: ...
-    async def send(self, msg: object, timeout: float | None = None) -> None: ...
+    async def send(self, msg: object, timeout: float | None = None) -> None:
+        """Like `tell`, but waits for room in a full `BLOCK` mailbox (a coroutine).
+
+        Senders waiting on one mailbox are admitted in the order they arrived.
+
+        Args:
+            msg: The message.
+            timeout: Seconds to wait for room; `None` waits as long as it takes.
+
+        Raises:
+            MailboxFullError: `timeout` passed before there was room; the message was not
+                sent.
+            UnhandledMessageError: The actor has no handler for `type(msg)`.
+            SystemNotRunningError: The actor system has shut down.
+        """
     @overload
-    def ask_blocking(self, msg: Message[_R], timeout: float | None | _Default = ...) -> _R: ...
+    def ask_blocking(self, msg: Message[_R], timeout: float | None | _Default = ...) -> _R:
+        """Asks from a thread other than the loop's, and blocks that thread until the reply.
+
+        Takes the same `timeout` as `ask` and raises the same errors.
+
+        Raises:
+            DeadlockError: Called on the event loop's own thread, which it would block.
+        """
     @overload
     def ask_blocking(self, msg: object, timeout: float | None | _Default = ...) -> Any: ...
-    async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None: ...
-    async def ready(self) -> None: ...
+    async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None:
+        """Stops the actor for good and waits until it has stopped (a coroutine).
+
+        `on_stop` runs, the actor's children stop first, watchers receive
+        [`Terminated`][airsrt.Terminated], and pending asks fail with `ActorStoppedError`.
+        On a supervised child it is a `terminate_child`: the child is not restarted. From inside
+        the actor, use [`context.stop()`][airsrt.Context.stop] instead.
+
+        Args:
+            drain: `False`: stop after the current message; the queued ones become dead letters
+                (reason `stopped`). `True`: refuse new messages, handle the queued ones, then stop.
+            timeout: Seconds the running handler (and `on_stop`) get to finish before they are
+                cancelled; `None` waits as long as it takes.
+        """
+    async def ready(self) -> None:
+        """Waits until the actor's `on_start` has finished (a coroutine).
+
+        Raises:
+            ActorStartError: `on_start` raised; the original error is its `__cause__`.
+        """
     @property
-    def is_alive(self) -> bool: ...
+    def is_alive(self) -> bool:
+        """True until the actor has stopped for good; a restart does not count."""
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The name given at spawn, or a generated display name such as `"Worker#12"`."""
     @property
-    def incarnation(self) -> int: ...
+    def incarnation(self) -> int:
+        """1 for the first instance of the actor, incremented by each restart."""
     @property
-    def system(self) -> Any: ...
-    def mailbox_size(self) -> int: ...
-    def stats(self) -> dict[str, Any]: ...
+    def system(self) -> Any:
+        """The [`ActorSystem`][airsrt.ActorSystem] the actor runs in."""
+    def mailbox_size(self) -> int:
+        """Messages waiting for this actor, not counting the one being handled.
+
+        That is the messages in its mailbox plus those of senders waiting for room in a full
+        `BLOCK` mailbox (`stats()` counts the two apart).
+        """
+    def stats(self) -> dict[str, Any]:
+        """Counters for this actor.
+
+        Returns:
+            `processed` (handlers run, failed or not), `failed`, `restarts`, `mailbox_size`,
+                `queued`, `waiting_senders`, `max_mailbox_size`, `incarnation` and `state`; while
+                the system traces messages, also `latency` (handler time percentiles, in µs).
+        """
     def basic_stats(self) -> dict[str, Any]: ...
     def state_name(self) -> str: ...
     def display_name_for(self, factory: object) -> str: ...
@@ -205,26 +365,88 @@ class ActorRef:
     def _build(self, factory: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, HandlerTable]: ...
 
 class SupervisorRef(ActorRef):
-    """The ref of a supervisor: an ActorRef plus the OTP child operations."""
+    """The ref of a supervisor: an [`ActorRef`][airsrt.ActorRef] plus the OTP child operations.
 
-    def child(self, child_id: Any) -> ActorRef: ...
-    async def start_child(self, spec: Any) -> ActorRef: ...
-    async def terminate_child(self, child_id: Any) -> None: ...
-    async def restart_child(self, child_id: Any) -> ActorRef: ...
-    async def delete_child(self, child_id: Any) -> None: ...
-    async def which_children(self) -> list[Any]: ...
+    [`ActorSystem.spawn_supervisor`][airsrt.ActorSystem.spawn_supervisor] returns one, and
+    `child(id)` returns one for a nested supervisor. Refs from `child` stay valid across that
+    child's restarts by this supervisor; when a supervisor above rebuilds this whole subtree,
+    look them up again.
+    """
+
+    def child(self, child_id: Any) -> ActorRef:
+        """The current ref of the child with id `child_id`.
+
+        Returns:
+            Its ref: a `SupervisorRef` for a nested supervisor.
+
+        Raises:
+            ChildNotFoundError: No child has that id (also a `KeyError`).
+        """
+    async def start_child(self, spec: Any) -> ActorRef:
+        """Adds a child from a [`ChildSpec`][airsrt.ChildSpec] and starts it (a coroutine).
+
+        Returns:
+            The new child's ref, once its `on_start` has finished.
+
+        Raises:
+            ConfigurationError: A child with that id exists already.
+            ActorStartError: The child failed to start.
+        """
+    async def terminate_child(self, child_id: Any) -> None:
+        """Stops a child for good, keeping its spec (a coroutine).
+
+        It is not restarted until `restart_child`; `delete_child` forgets it.
+
+        Raises:
+            ChildNotFoundError: No child has that id.
+        """
+    async def restart_child(self, child_id: Any) -> ActorRef:
+        """Starts a terminated child again from its spec (a coroutine).
+
+        Returns:
+            The child's ref.
+
+        Raises:
+            ChildNotFoundError: No child has that id.
+            ConfigurationError: The child is running.
+        """
+    async def delete_child(self, child_id: Any) -> None:
+        """Forgets the spec of a child that is not running (a coroutine).
+
+        Raises:
+            ChildNotFoundError: No child has that id.
+            ConfigurationError: The child is running; `terminate_child` it first.
+        """
+    async def which_children(self) -> list[Any]:
+        """The children in start order (a coroutine).
+
+        Returns:
+            One [`ChildInfo`][airsrt.ChildInfo] per child: its id, ref, state, restarts, restart
+                policy and whether it is a supervisor.
+        """
 
 @disjoint_base
 class Runtime:
-    """Compiled base of ``airsrt.ActorSystem``: the dispatcher and the ledger counters."""
+    """Compiled base of [`ActorSystem`][airsrt.ActorSystem]: the dispatcher and the ledger."""
 
     throughput: int
+    """Messages one actor handles per dispatcher visit before the next ready actor gets a turn
+    (64 by default; `ActorSystem(throughput=...)`)."""
     batch_limit: int
+    """Messages one dispatcher turn handles, across actors, before it yields to the event loop
+    (8192 by default)."""
     batch_seconds: float
+    """Seconds one dispatcher turn may run before it yields to the event loop (0.002)."""
     eager_depth_limit: int
+    """How deeply eager asks may nest (an eager handler asking another idle actor) before an
+    ask is queued instead (16)."""
     eager_asks: bool
+    """Run a synchronous handler inside `ask()` when its actor is idle (on by default;
+    `ActorSystem(eager_asks=False)` queues every ask)."""
     event_threshold: int
     trace: bool
+    """Emit per-message events and keep handler latencies in `ref.stats()`; can be switched
+    while the system runs (`ActorSystem(trace_messages=...)`)."""
     _running: bool
     _closing: bool
     _default_timeout: float | None
@@ -245,10 +467,39 @@ class Runtime:
     n_restarts: int
     n_failures: int
     @property
-    def loop(self) -> AbstractEventLoop: ...
+    def loop(self) -> AbstractEventLoop:
+        """The event loop the system runs on (set when it starts)."""
     def spawn(
         self, factory: Callable[..., Any], *args: Any, name: str | None = None, mailbox: Any = None
-    ) -> ActorRef: ...
+    ) -> ActorRef:
+        """Starts an actor and returns its ref at once (synchronous; the loop's thread only).
+
+        The actor's `__init__` runs now; its `on_start` runs before its first message. Messages
+        sent meanwhile wait in its mailbox. A system that was never started starts here, on the
+        running loop.
+
+        Args:
+            factory: An [`Actor`][airsrt.Actor] subclass, or a callable returning an Actor
+                instance (`functools.partial` for keyword arguments). It is called again for
+                each restart.
+            *args: Positional arguments for the factory; kept for restarts.
+            name: Registers the actor for [`lookup`][airsrt.ActorSystem.lookup]; unique among
+                live actors.
+            mailbox: A [`Mailbox`][airsrt.Mailbox]; by default the system's `default_mailbox`
+                (unbounded).
+
+        Returns:
+            The new actor's [`ActorRef`][airsrt.ActorRef]; `await ref.ready()` waits for its
+                `on_start`.
+
+        Raises:
+            NameTakenError: `name` belongs to a live actor.
+            ActorStartError: The factory raised, or is not callable (the cause is
+                attached).
+            TypeError: The factory returned something that is not an Actor instance.
+            SystemNotRunningError: The system has shut down, or no loop is running.
+            WrongThreadError: Called from a thread other than the loop's.
+        """
     def _spawn(
         self,
         parent: ActorRef,
@@ -293,11 +544,29 @@ class Route:
 
 @disjoint_base
 class BrokerCore:
-    """Compiled base of ``airsrt.Broker``: publish's per-message fan-out."""
+    """Compiled base of [`Broker`][airsrt.Broker]: publish's per-message fan-out."""
 
     _cache: dict[str, Route]
     dead_letter_unrouted: bool
-    def publish(self, topic: str, msg: object) -> int: ...
+    """Record a dead letter (reason `no_subscriber`) when a publish reaches nobody (on)."""
+    def publish(self, topic: str, msg: object) -> int:
+        """Delivers `msg` to every subscription whose pattern matches `topic`.
+
+        Never waits and never raises for a subscriber: a copy that cannot be queued (a full
+        mailbox, a stopping actor, an actor without a handler for the message) becomes a dead
+        letter, and publishing goes on. Actors receive the message with a `tell` (or
+        [`Published`][airsrt.Published] for `with_topic=True` subscriptions); synchronous
+        callables are called now, async ones are scheduled.
+
+        Args:
+            topic: A topic: dot-separated words, no wildcards.
+
+        Returns:
+            How many deliveries were made.
+
+        Raises:
+            ConfigurationError: `topic` is empty, has an empty word or a wildcard.
+        """
 
 def _stash_task_message(cell: ActorRef, msg: object) -> bool: ...
 

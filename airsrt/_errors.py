@@ -114,9 +114,10 @@ class UnhandledMessageError(AirsrtError, TypeError):
 class HandlerError(AirsrtError):
     """Wraps an exception that must not reach an asker unchanged.
 
-    A handler that raises an ``AirsrtError`` (which would be mistaken for an error about the
-    ask itself), ``CancelledError``, ``StopIteration``, ``KeyboardInterrupt`` or ``SystemExit``
-    delivers it to the asker wrapped in this class; the original is the ``__cause__``.
+    A handler that raises an [`AirsrtError`][airsrt.AirsrtError] (which would be mistaken for
+    an error about the ask itself), `CancelledError`, `StopIteration`, `KeyboardInterrupt` or
+    `SystemExit` delivers it to the asker wrapped in this class; the original is the
+    `__cause__`.
     """
 
 
@@ -173,7 +174,8 @@ class SlowHandlerError(AirsrtError, RuntimeError):
     Raised only in strict mode (``ActorSystem(strict=True)``, which the pytest plugin's
     ``actor_system`` fixture uses): the message's outcome becomes this error, so the asker sees
     it and the actor's ``on_error`` and supervisor decide as for any failure. Otherwise the same
-    finding is a `SlowHandlerWarning` and an ``actor.slow_handler`` event.
+    finding is a [`SlowHandlerWarning`][airsrt.SlowHandlerWarning] and an
+    `actor.slow_handler` event.
 
     Attributes:
         lag: Seconds the loop was blocked (measured to within a quarter of the limit).
@@ -191,7 +193,8 @@ class HealthCheckError(AirsrtError):
 
 
 class StashOverflowError(AirsrtError):
-    """``context.stash()`` found the stash full (``Actor.stash_capacity`` messages)."""
+    """[`context.stash()`][airsrt.Context.stash] found the stash full
+    ([`Actor.stash_capacity`][airsrt.Actor] messages)."""
 
 
 class RestartLimitError(AirsrtError):

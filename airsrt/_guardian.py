@@ -83,7 +83,7 @@ class Guardian:
     restarts one whose ``on_error`` says ``RESTART``, within 3 restarts in 5 s. With a strategy
     (``ActorSystem(guardian=airsrt.OneForOne(...))``) it restarts failed top-level actors as
     that strategy says, within its intensity; past it, the actors it would have restarted stop
-    and ``supervisor.restart_limit_exceeded`` is emitted. Top-level actors count as transient
+    and `supervisor.restart_limit_exceeded` is emitted. Top-level actors count as transient
     children: an actor that stops by itself is not restarted.
 
     Args:

@@ -32,7 +32,7 @@ EV_HEALTH_FAILED = KIND_IDS["supervisor.health_check_failed"]
 
 
 class Health(enum.Enum):
-    """What ``Actor.health_check()`` reports.
+    """What [`Actor.health_check()`][airsrt.Actor.health_check] reports.
 
     Attributes:
         HEALTHY: All is well.

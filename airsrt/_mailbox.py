@@ -14,12 +14,13 @@ class Backpressure(enum.IntEnum):
     """What a bounded mailbox does with a message when it is full.
 
     Attributes:
-        BLOCK: ``send`` and ``ask`` wait for room; ``tell`` raises ``MailboxFullError``.
+        BLOCK: `send` and `ask` wait for room; `tell` raises
+            [`MailboxFullError`][airsrt.MailboxFullError].
         DROP_NEWEST: The incoming message becomes a dead letter (reason ``mailbox_full``).
         DROP_OLDEST: The oldest queued message becomes a dead letter and the new one is queued.
-        FAIL: The sender gets ``MailboxFullError``.
+        FAIL: The sender gets [`MailboxFullError`][airsrt.MailboxFullError].
 
-    A dropped or evicted ask fails at once with ``MailboxFullError``.
+    A dropped or evicted ask fails at once with [`MailboxFullError`][airsrt.MailboxFullError].
     """
 
     # The values are the compiled core's codes.
@@ -30,7 +31,8 @@ class Backpressure(enum.IntEnum):
 
 
 class Priority(enum.IntEnum):
-    """The priority of a message sent to an actor with a ``Mailbox.priority()`` mailbox.
+    """The priority of a message to an actor with a
+    [`Mailbox.priority()`][airsrt.Mailbox.priority] mailbox (`tell(msg, priority=...)`).
 
     Higher priorities are handled first; within one priority, first in, first out. Control
     steps (stop, supervision) still come before all of them.

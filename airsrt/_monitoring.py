@@ -66,7 +66,7 @@ class Event:
 
     Attributes:
         kind: A dotted name such as ``"actor.restarted"``.
-        severity: The event's `Severity`.
+        severity: The event's [`Severity`][airsrt.Severity].
         timestamp: Wall-clock time (``time.time()``) when it was emitted.
         actor: Display name of the actor concerned, or ``None``.
         details: Kind-specific facts (reason, child id, message type, ...).
@@ -129,11 +129,19 @@ class EventStream:
         """Delivers every event of at least `min_severity` to a callable or an actor.
 
         A callable is called synchronously as the event happens (keep it short; an exception in
-        it is logged and ignored). An actor is sent the `Event` with ``tell``; it needs a
-        handler for ``Event``.
+        it is logged and ignored). An actor is sent the [`Event`][airsrt.Event] with `tell`; it
+        needs a handler for `Event`.
+
+        Args:
+            callback_or_ref: A function of one [`Event`][airsrt.Event], or an actor's ref.
+            min_severity: The lowest [`Severity`][airsrt.Severity] delivered (INFO by default;
+                DEBUG and TRACE events cost more to build).
+
+        Returns:
+            A [`Subscription`][airsrt.Subscription]; `cancel()` ends it.
 
         Raises:
-            UnhandledMessageError: The actor has no handler for ``Event``.
+            UnhandledMessageError: The actor has no handler for `Event`.
         """
         severity = Severity(min_severity)
         if isinstance(callback_or_ref, _core.ActorRef):

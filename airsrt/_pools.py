@@ -96,7 +96,7 @@ class PoolRef:
     """A ref to a pool: ``tell``, ``ask`` and ``send`` go to one worker, chosen per message.
 
     Attributes:
-        routing: The pool's `Routing`.
+        routing: The pool's [`Routing`][airsrt.Routing].
     """
 
     __slots__ = ("_key", "_next", "_ring", "_rng", "_slots", "_supervisor", "routing")
@@ -138,7 +138,8 @@ class PoolRef:
         return slots[owners[at]]
 
     def tell(self, msg: Any, ttl: float | None = None, priority: Any = None) -> None:
-        """Sends `msg` to one worker (every worker for BROADCAST); like ``ActorRef.tell``."""
+        """Sends `msg` to one worker (every worker for BROADCAST); like
+        [`ActorRef.tell`][airsrt.ActorRef.tell]."""
         if self.routing is Routing.BROADCAST:
             for worker in tuple(self._slots):
                 worker.tell(msg, ttl, priority)
@@ -153,7 +154,8 @@ class PoolRef:
         return self._pick(msg).ask(msg, timeout, ttl, priority)
 
     async def send(self, msg: Any, timeout: float | None = None) -> None:
-        """Like ``ActorRef.send``: waits for room in the chosen worker's BLOCK mailbox."""
+        """Like [`ActorRef.send`][airsrt.ActorRef.send]: waits for room in the chosen worker's
+        BLOCK mailbox."""
         if self.routing is Routing.BROADCAST:
             await asyncio.gather(*(w.send(msg, timeout) for w in tuple(self._slots)))
             return
@@ -173,10 +175,12 @@ class PoolRef:
 
     @property
     def name(self) -> str:
+        """The name of the pool's supervisor (the pool's `name=`, or a generated one)."""
         return self._supervisor.name
 
     @property
     def is_alive(self) -> bool:
+        """True until the pool has been stopped."""
         return self._supervisor.is_alive
 
     def mailbox_size(self) -> int:

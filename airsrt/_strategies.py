@@ -145,13 +145,14 @@ class Backoff:
 
 
 class Strategy(abc.ABC):
-    """Base of the supervision strategies; see `OneForOne`, `OneForAll`,
-    `RestForOne`.
+    """Base of the supervision strategies: [`OneForOne`][airsrt.OneForOne],
+    [`OneForAll`][airsrt.OneForAll], [`RestForOne`][airsrt.RestForOne].
 
     Args:
         max_restarts: Restarts a supervisor may make within `within` seconds (default 3).
         within: The sliding window, in seconds (default 5).
-        backoff: Optional `Backoff` delaying restarts; messages sent meanwhile wait.
+        backoff: Optional [`Backoff`][airsrt.Backoff] delaying restarts; messages sent
+            meanwhile wait.
     """
 
     __slots__ = ("backoff", "max_restarts", "within")

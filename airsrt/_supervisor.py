@@ -63,17 +63,17 @@ class ChildSpec:
 
     Args:
         id: The child's id, unique within its supervisor.
-        factory: An Actor subclass, a callable returning an Actor, or ``airsrt.supervisor(...)``
-            for a nested supervisor.
+        factory: An Actor subclass, a callable returning an Actor, or
+            [`airsrt.supervisor(...)`][airsrt.supervisor] for a nested supervisor.
         *args: Positional arguments for the factory (kept for restarts).
-        restart: A `RestartPolicy` (or its name): PERMANENT (default), TRANSIENT,
-            TEMPORARY.
+        restart: A [`RestartPolicy`][airsrt.RestartPolicy] (or its name): PERMANENT (default),
+            TRANSIENT, TEMPORARY.
         shutdown: Seconds of grace for the current handler and ``on_stop`` when the child is
             stopped; ``0`` kills it at once; ``None`` waits forever. Default 5 s for workers and
             ``None`` for nested supervisors.
         name: Registers the child for ``system.lookup``; the name follows it across restarts.
-        mailbox: The child's `Mailbox`.
-        health: A `HealthCheck` for periodic health checks.
+        mailbox: The child's [`Mailbox`][airsrt.Mailbox].
+        health: A [`HealthCheck`][airsrt.HealthCheck] for periodic health checks.
 
     Raises:
         ConfigurationError: An invalid id, factory, policy, shutdown, mailbox or health check
@@ -153,7 +153,7 @@ class ChildInfo:
         ref: Its current ref (None if it never started).
         state: ``"running"``, ``"starting"``, ``"restarting"`` or ``"terminated"``.
         restarts: How many times this supervisor restarted it.
-        restart: Its `RestartPolicy`.
+        restart: Its [`RestartPolicy`][airsrt.RestartPolicy].
         is_supervisor: True for a nested supervisor.
     """
 

@@ -46,11 +46,11 @@ class ActorSystem(_core.Runtime):
 
     Args:
         name: A label for logs and events.
-        default_mailbox: The `Mailbox` of actors spawned without one (unbounded).
+        default_mailbox: The [`Mailbox`][airsrt.Mailbox] of actors spawned without one (unbounded).
         throughput: Messages an actor handles per dispatcher visit before others get a turn.
         ask_timeout: Default ``ask`` timeout in seconds; ``None`` waits forever.
         guardian: The supervisor of top-level actors: a strategy (``airsrt.OneForOne(...)``) to
-            restart them within its limits, or a `Guardian`; by default a failed
+            restart them within its limits, or a [`Guardian`][airsrt.Guardian]; by default a failed
             top-level actor is stopped.
         eager_asks: Run a synchronous handler inside ``ask()`` when its actor is idle (the
             answer is the same as through the mailbox, only sooner).
@@ -64,13 +64,22 @@ class ActorSystem(_core.Runtime):
             keep handler latency percentiles in ``ref.stats()``. Off by default: then it costs
             one branch per message. Can be switched at run time (``system.trace = True``).
         slow_handler_limit: Seconds a synchronous handler may block the event loop before a
-            watchdog thread reports it (an ``actor.slow_handler`` event and a
-            `SlowHandlerWarning` naming the actor, the message type and the lag);
-            ``None`` turns the watchdog off. The default matches asyncio's debug-mode
-            ``slow_callback_duration``.
+            watchdog thread reports it (an `actor.slow_handler` event and a
+            [`SlowHandlerWarning`][airsrt.SlowHandlerWarning] naming the actor, the message
+            type and the lag); `None` turns the watchdog off. The default matches asyncio's
+            debug-mode `slow_callback_duration`.
         strict: Test mode: what the watchdog finds becomes the message's failure
-            (`SlowHandlerError`, seen by the asker and by supervision) instead of a
-            warning. The pytest plugin's ``actor_system`` fixture turns it on.
+            ([`SlowHandlerError`][airsrt.SlowHandlerError], seen by the asker and by
+            supervision) instead of a warning. The pytest plugin's `actor_system` fixture turns
+            it on.
+
+    Attributes:
+        name: The system's name.
+        broker: Its [`Broker`][airsrt.Broker]: topics, publish, request-reply.
+        events: Its [`EventStream`][airsrt.EventStream]: subscribe to events, read recent ones.
+        dead_letters: Its [`DeadLetters`][airsrt.DeadLetters]: messages that could not be
+            delivered or answered.
+        guardian: The [`Guardian`][airsrt.Guardian] of its top-level actors.
     """
 
     def __init__(
@@ -197,8 +206,9 @@ class ActorSystem(_core.Runtime):
         """Stops every actor and returns by the deadline; idempotent.
 
         Actors stop children first, top-level actors in reverse start order. Every pending ask
-        fails with ``ActorStoppedError`` and queued tells become dead letters (reason
-        ``shutdown``). Spawning or asking afterwards raises ``SystemNotRunningError``.
+        fails with [`ActorStoppedError`][airsrt.ActorStoppedError] and queued tells become dead
+        letters (reason `shutdown`). Spawning or asking afterwards raises
+        [`SystemNotRunningError`][airsrt.SystemNotRunningError].
 
         Raises:
             ShutdownTimeoutError: An actor's handler would not finish even when cancelled; it
@@ -298,8 +308,8 @@ class ActorSystem(_core.Runtime):
         to one of them at the call site (synchronous, like `spawn`).
 
         Args:
-            routing: A `Routing`; CONSISTENT_HASH needs `key`, a function from a message
-                to its key.
+            routing: A [`Routing`][airsrt.Routing]; CONSISTENT_HASH needs `key`, a function
+                from a message to its key.
             name: Registers the pool's supervisor under this name.
             mailbox: Every worker's mailbox.
             strategy: The workers' supervision (default: one-for-one, 10 x size restarts in 5 s).
@@ -427,7 +437,7 @@ def run(
     """Runs `main` like `asyncio.run`, with signal handling and a teardown that cannot hang.
 
     The first SIGINT or SIGTERM shuts every actor system on the loop down gracefully and then
-    cancels `main`; ``run`` then raises ``KeyboardInterrupt`` (SIGINT, exit status 130) or
+    cancels `main`; `run` then raises ``KeyboardInterrupt`` (SIGINT, exit status 130) or
     ``SystemExit(143)`` (SIGTERM). A second signal exits the process at once with that status.
     Tasks still running when `main` ends are cancelled and given `shutdown_timeout` seconds;
     a task that ignores cancellation is left behind rather than waited for.

@@ -1,4 +1,4 @@
-"""Bounded mailboxes: what each backpressure strategy does when a consumer falls behind."""
+"""Bounded mailboxes: what each backpressure strategy does when a consumer lags."""
 
 import asyncio
 
@@ -52,7 +52,8 @@ async def main() -> None:
         print("FAIL refused", refused, "handled", len(await failing.ask("report")))
 
         # DROP_OLDEST: the newest messages win; the evicted ones become dead letters.
-        dropping = system.spawn(Slow, mailbox=Mailbox.bounded(4, Backpressure.DROP_OLDEST))
+        oldest_out = Mailbox.bounded(4, Backpressure.DROP_OLDEST)
+        dropping = system.spawn(Slow, mailbox=oldest_out)
         for n in range(20):
             dropping.tell(Job(n))
         await drained(dropping)

@@ -9,7 +9,8 @@ class Order:
 
 
 class Orders(airsrt.Actor):
-    error_action = airsrt.ErrorAction.RESUME  # a bad order does not cost the actor its state
+    # A bad order does not cost the actor its state: go on with the next message.
+    error_action = airsrt.ErrorAction.RESUME
 
     @airsrt.handler
     def order(self, msg: Order) -> int:

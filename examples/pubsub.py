@@ -1,7 +1,7 @@
 """Publish-subscribe with the broker, and replying to a tell with a reply-to ref.
 
-A price feed publishes ticks to topics such as ``prices.eu.AIR``. Subscribers pick what they want
-with wildcards: ``*`` matches one word, ``#`` any number of words.
+A price feed publishes ticks to topics such as `prices.eu.AIR`. Subscribers pick what
+they want with wildcards: `*` matches one word, `#` any number of words.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ class Tick:
 
 @dataclass(frozen=True)
 class Quote:
-    """A request that carries where to send the answer: the reply-to pattern for tells."""
+    """A request that says where to send the answer: the reply-to pattern."""
 
     symbol: str
     reply_to: airsrt.ActorRef
@@ -69,10 +69,13 @@ async def main() -> None:
         book = system.spawn(PriceBook)
         trader = system.spawn(Trader)
         broker = system.broker
-        broker.subscribe("prices.#", book)                      # every price, anywhere
-        broker.subscribe("prices.eu.*", trader, with_topic=True)  # European ones, with the topic
+        # Every price, anywhere:
+        broker.subscribe("prices.#", book)
+        # European ones, with the topic they were published to:
+        broker.subscribe("prices.eu.*", trader, with_topic=True)
+        # A plain function:
         audit: list[str] = []
-        broker.subscribe("prices.*.AIR", lambda tick: audit.append(tick.symbol))  # a plain function
+        broker.subscribe("prices.*.AIR", lambda tick: audit.append(tick.symbol))
 
         for topic, tick in [
             ("prices.eu.AIR", Tick("AIR", 101.5)),

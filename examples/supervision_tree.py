@@ -1,7 +1,7 @@
 """A supervision tree: watch a crash restart exactly the children the strategy names.
 
     root (OneForOne)
-    ├── storage (OneForAll)     -- a connection pool and a cache that must restart together
+    ├── storage (OneForAll)     -- a connection pool and a cache: restart together
     │   ├── pool
     │   └── cache
     └── api                     -- independent: untouched by storage's troubles
@@ -62,12 +62,13 @@ async def main() -> None:
         root = await system.spawn_supervisor(OneForOne(), tree(), name="root")
         print("before:", incarnations(root))
 
-        print("the pool crashes; storage is one-for-all, so the cache restarts with it:")
+        print("the pool crashes; storage is one-for-all: the cache restarts with it")
         pool = root.child("storage").child("pool")
         pool.tell(Break())
-        # The same ref reaches the new incarnation; the supervisor restarted it in place.
+        # The same ref reaches the new incarnation: the pool was restarted in place.
         print(await pool.ask(Query("select 1")))
-        await root.child("storage").which_children()  # the restarts are done once it answers
+        # The restarts are done once the storage supervisor answers.
+        await root.child("storage").which_children()
         print("after: ", incarnations(root))
         print("stopping (children first, reverse start order):")
     print("done")

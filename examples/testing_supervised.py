@@ -1,8 +1,8 @@
-"""Testing a supervised actor: a price feed that crashes on bad input and is restarted with
-backoff, checked with the pytest plugin's fixtures, a TestProbe and the manual clock.
+"""Testing a supervised actor: a price feed that crashes on bad input and is restarted
+with backoff, checked with the pytest plugin's fixtures, a TestProbe and a manual clock.
 
-Run it with ``python examples/testing_supervised.py`` (it runs pytest on itself) or with
-``pytest examples/testing_supervised.py``.
+Run it with `python examples/testing_supervised.py` (it runs pytest on itself) or with
+`pytest examples/testing_supervised.py`.
 """
 
 import sys
@@ -20,7 +20,7 @@ class Quote(airsrt.Message[float]):
 
 
 class PriceFeed(airsrt.Actor):
-    """Publishes valid quotes to its subscriber; a negative price is a bug upstream: crash."""
+    """Passes valid quotes to its subscriber; a negative price is a bug: crash."""
 
     def __init__(self, subscriber: airsrt.ActorRef) -> None:
         self.subscriber = subscriber
@@ -33,13 +33,17 @@ class PriceFeed(airsrt.Actor):
         return msg.price
 
 
-async def start_feed(system: airsrt.ActorSystem, probe: TestProbe) -> airsrt.SupervisorRef:
-    strategy = OneForOne(max_restarts=3, within=60, backoff=Backoff(initial=1.0, maximum=8.0))
-    return await system.spawn_supervisor(strategy, [ChildSpec("feed", PriceFeed, probe.ref)])
+async def start_feed(
+    system: airsrt.ActorSystem, probe: TestProbe
+) -> airsrt.SupervisorRef:
+    backoff = Backoff(initial=1.0, maximum=8.0)
+    strategy = OneForOne(max_restarts=3, within=60, backoff=backoff)
+    children = [ChildSpec("feed", PriceFeed, probe.ref)]
+    return await system.spawn_supervisor(strategy, children)
 
 
-# The plugin provides `actor_system` (a fresh system per test, shut down and checked after it:
-# a message left unaccounted for or a pending ask fails the test) and `clock`.
+# The plugin provides `actor_system` (a fresh system per test, shut down and checked
+# after it: a message left unaccounted for or a pending ask fails the test) and `clock`.
 
 
 async def test_quotes_reach_the_subscriber(actor_system):
@@ -50,12 +54,13 @@ async def test_quotes_reach_the_subscriber(actor_system):
     assert (got.symbol, got.price) == ("AIR", 101.5)
 
 
-async def test_a_crash_restarts_the_feed_after_its_backoff(clock, actor_system):
+async def test_a_crash_restarts_after_the_backoff(clock, actor_system):
     probe = TestProbe(actor_system)
     sup = await start_feed(actor_system, probe)
     feed = sup.child("feed")
     with pytest.raises(ValueError, match="negative price"):
-        await feed.ask(Quote("AIR", -1.0))  # the handler's own exception reaches the asker
+        # The handler's own exception reaches the asker.
+        await feed.ask(Quote("AIR", -1.0))
     await clock.advance(0.5)
     assert feed.incarnation == 1  # still waiting out its one-second backoff
     await clock.advance(0.5)
@@ -64,7 +69,7 @@ async def test_a_crash_restarts_the_feed_after_its_backoff(clock, actor_system):
     await probe.expect(lambda q: q.symbol == "SAF")
 
 
-async def test_a_feed_that_keeps_crashing_takes_its_supervisor_down(clock, actor_system):
+async def test_repeated_crashes_stop_the_supervisor(clock, actor_system):
     probe = TestProbe(actor_system)
     sup = await start_feed(actor_system, probe)
     probe.watch(sup)
@@ -76,4 +81,4 @@ async def test_a_feed_that_keeps_crashing_takes_its_supervisor_down(clock, actor
 
 
 if __name__ == "__main__":
-    sys.exit(pytest.main([__file__, "-q", "-p", "no:cacheprovider"]))
+    sys.exit(pytest.main([__file__, "-v", "-p", "no:cacheprovider", "--no-header"]))

@@ -30,21 +30,29 @@ async def main() -> None:
     async with airsrt.ActorSystem() as system:
         tally: Counter = Counter()
         pool = system.spawn_pool(Resizer, tally, size=4, name="resizers")
-        results = await asyncio.gather(*(pool.ask(Resize(f"img{i}.png", "ann")) for i in range(40)))
-        print(len(results), "images resized; round robin gave each worker", sorted(tally.values()))
+        asks = [pool.ask(Resize(f"img{i}.png", "ann")) for i in range(40)]
+        results = await asyncio.gather(*asks)
+        shares = sorted(tally.values())
+        print(len(results), "images resized; round robin gave each worker", shares)
 
-        # Consistent hashing: one user's work always lands on the same worker (say, for its cache).
+        # Consistent hashing: one user's work always reaches the same worker.
         by_user = system.spawn_pool(
-            Resizer, Counter(), size=4, routing=airsrt.Routing.CONSISTENT_HASH, key=lambda m: m.user
+            Resizer,
+            Counter(),
+            size=4,
+            routing=airsrt.Routing.CONSISTENT_HASH,
+            key=lambda m: m.user,
         )
         owners = {await by_user.ask(Resize(f"{n}.png", "bob")) for n in range(5)}
-        print("bob's images went to", len({o.split(" by ")[1] for o in owners}), "worker")
+        workers = {owner.split(" by ")[1] for owner in owners}
+        print("bob's images went to", len(workers), "worker")
 
         # A worker that is stopped is replaced in its slot; the pool keeps routing.
         first = by_user.workers[0]
         await first.stop()
         await by_user.supervisor.which_children()
-        print("replaced:", by_user.workers[0] is not first, "- still", len(by_user), "workers")
+        replaced = by_user.workers[0] is not first
+        print("replaced:", replaced, "- still", len(by_user), "workers")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ class TestProbe:
         self.ref: ActorRef = system.spawn(functools.partial(_ProbeActor, self), name=name)
 
     def watch(self, ref: ActorRef) -> None:
-        """Receive `airsrt.Terminated` when `ref` stops for good (``expect(Terminated)``)."""
+        """Receive [`airsrt.Terminated`][airsrt.Terminated] when `ref` stops for good
+        (`expect(Terminated)`)."""
         lifecycle.watch(self.ref, ref)
 
     def reply(self, value: Any = None, *, using: Callable[[Any], Any] | None = None) -> None:

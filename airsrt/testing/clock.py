@@ -37,7 +37,7 @@ class ClockStalledError(asyncio.TimeoutError):
 
 
 class ManualClock:
-    """The clock of a loop made by `new_manual_loop`.
+    """The clock of a loop made by [`new_manual_loop`][airsrt.testing.new_manual_loop].
 
     Args:
         start: The initial reading (seconds).

@@ -173,8 +173,9 @@ class MessageLedger:
     def check(self, *, allow_queued: bool = False) -> Counter[str]:
         """Asserts that every followed message reached exactly one outcome.
 
-        Also balances the system's own counters (`check_ledger`). Call it after
-        shutdown, or with `allow_queued` while messages may still wait in mailboxes.
+        Also balances the system's own counters
+        ([`check_ledger`][airsrt.testing.check_ledger]). Call it after shutdown, or with
+        `allow_queued` while messages may still wait in mailboxes.
 
         Raises:
             LedgerError: Naming up to five offending messages and what happened to them.

@@ -77,14 +77,18 @@ def actor_system(request: pytest.FixtureRequest) -> ActorSystem:
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """A `ManualClock`: the test runs on a loop whose time moves only on
-    ``await clock.advance(seconds)`` (timers, timeouts, supervision windows, backoff)."""
+    """A [`ManualClock`][airsrt.testing.ManualClock]: the test runs on a loop whose time moves
+    only on `await clock.advance(seconds)` (timers, timeouts, supervision windows, backoff).
+
+    A test that awaits a time it never advances to fails with
+    [`ClockStalledError`][airsrt.testing.ClockStalledError] instead of hanging."""
     return ManualClock()
 
 
 @pytest.fixture
 def ledger(actor_system: ActorSystem) -> MessageLedger:
-    """A `MessageLedger` on ``actor_system``, checked after the test's shutdown."""
+    """A [`MessageLedger`][airsrt.testing.MessageLedger] on `actor_system`, checked after the
+    test's shutdown: every message sent through it must reach exactly one outcome."""
     return MessageLedger(actor_system)
 
 
