@@ -345,9 +345,14 @@ def slow_handler(system: ActorSystem, cell: ActorRef, msg: Any, lag: float, fail
         "`await self.context.run_blocking(fn, ...)` in an async handler, or raise "
         "slow_handler_limit if this much work per message is intended"
     )
-    system.emit(EV_SLOW_HANDLER, cell, {"message_type": kind, "lag": lag, "limit": limit})
+    # In strict mode the finding becomes the message's failure; the event carries that error.
+    error = None
     if system.strict and not failed:
-        raise SlowHandlerError(text, actor=cell.name, message=msg, lag=lag)
+        error = SlowHandlerError(text, actor=cell.name, message=msg, lag=lag)
+    details = {"message_type": kind, "lag": lag, "limit": limit, "error": error}
+    system.emit(EV_SLOW_HANDLER, cell, details)
+    if error is not None:
+        raise error
     warnings.warn(SlowHandlerWarning(text), stacklevel=2)
 
 

@@ -1,6 +1,8 @@
-"""The controllable clock (airsrt.testing.clock): time moves only on clock.advance()."""
+"""The controllable clock (airsrt.testing.clock): time moves only on clock.advance(), or, as
+virtual time, jumps to the next timer whenever the loop is idle."""
 
 import asyncio
+import time
 
 import pytest
 
@@ -114,3 +116,53 @@ def test_advance_validation_and_binding():
         assert loop.time() == 102.5
     finally:
         loop.close()
+
+
+def test_virtual_time_jumps_to_the_next_timer_when_the_loop_is_idle():
+    clock = ManualClock(auto_advance=True)
+    loop = new_manual_loop(clock)
+
+    async def main() -> None:
+        await asyncio.sleep(3600)
+        async with asyncio.timeout(5):
+            await asyncio.Event().wait()
+
+    try:
+        with pytest.raises(TimeoutError):
+            loop.run_until_complete(main())
+        assert clock.now == 3605
+    finally:
+        loop.close()
+
+
+@pytest.mark.virtual_time
+async def test_the_clock_fixture_under_virtual_time(clock):
+    assert clock.auto_advance and asyncio.get_running_loop().clock is clock
+    await asyncio.sleep(10)
+    assert clock.now == 10
+    await clock.advance(5)
+    assert clock.now == 15
+
+
+@pytest.mark.virtual_time
+async def test_virtual_time_waits_for_executor_threads_in_real_time():
+    loop = asyncio.get_running_loop()
+    timer = loop.call_later(3600, lambda: None)
+    assert await asyncio.to_thread(lambda: time.sleep(0.05) or "slept") == "slept"
+    # It moved on by the real time waited for the thread, not to the timer.
+    assert 0 < loop.time() < 3600
+    timer.cancel()
+
+
+async def test_a_manual_clock_waits_for_executor_threads_without_stalling(clock):
+    clock.stall_after = 0.05
+    loop = asyncio.get_running_loop()
+    assert await loop.run_in_executor(None, lambda: time.sleep(0.2) or "slept") == "slept"
+    assert clock.now == 0
+
+
+@pytest.mark.virtual_time
+async def test_virtual_time_with_nothing_left_to_wait_for_stalls_clearly():
+    asyncio.get_running_loop().clock.stall_after = 0.1
+    with pytest.raises(ClockStalledError, match="no timer is pending"):
+        await asyncio.Event().wait()

@@ -103,8 +103,6 @@ async def test_f4_the_watchdog_can_be_turned_off():
 
 
 def test_f4_strict_fixture_fails_the_test(pytester):
-    pytester.makeini("[pytest]\naddopts = -p no:looptime_plugin -p no:looptime_chronometers"
-                     " -p no:looptime_timeproxies")
     pytester.makepyfile(
         """
         import time
