@@ -121,6 +121,7 @@ class CellExtra:
 class ActorRef:
     """A handle to an actor: ``tell``, ``send`` and ``ask`` deliver messages to it."""
 
+    def __reduce__(self) -> tuple[Any, ...]: ...
     def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None: ...
     @overload
     def ask(
