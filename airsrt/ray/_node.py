@@ -90,7 +90,10 @@ class _Hosted:
         self.grace = supervision[1] if supervision else None
 
     def _report(self, op: str, *args: Any) -> None:
-        self.node.sys(self.parent, op, (self.parent._aid, self.aid, *args))
+        # Addressed to the parent's node, whether or not the parent itself still runs.
+        parent = self.parent
+        if parent._inc is not None:
+            self.node._reply_to(parent._node_name, parent._inc, (SYS, op, 0, (parent._aid, self.aid, *args)))
 
     def child_failed(self, system: ActorSystem, cell: Any, exc: BaseException, action: ErrorAction) -> None:
         lifecycle.suspend(system, cell)
@@ -201,6 +204,11 @@ class Node:
 
     def reduce(self, cell: Any) -> tuple[Any, ...]:
         """``ActorRef.__reduce__`` of a local ref: its address; other nodes may now use it."""
+        if cell.system is not self.system:
+            raise TypeError(
+                f"cannot pickle {cell!r}: it belongs to an ActorSystem that is not this process's "
+                f"cluster node ({self.name}); only the node's own actors can be reached from others"
+            )
         aid = self.wire_ids.get(cell)
         if aid is None:
             aid = cell._uid
@@ -936,7 +944,6 @@ class Node:
     def _parent_gone(self, cell: Any, notice: Terminated) -> None:
         if cell._phase == PHASE_STOPPED:
             return
-        self.hosted.pop(cell, None)
         lifecycle.request_stop(self.system, cell, StopRequest("shutdown", self.system._stop_timeout, final=True))
 
     def _op_watch(self, src: str, src_inc: int, aid: int) -> None:
