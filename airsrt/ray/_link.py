@@ -194,6 +194,9 @@ class Link:
         status = future.result()
         if status is None:
             self.delivered += len(batch)
+        elif status[0] == "replies":
+            self.delivered += len(batch)
+            self.node.settle_replies(status[1])
         elif status[0] == "stale":
             self.node.undelivered(self, batch, "stale_incarnation")
             self.node.peer_lost(self.peer, self.incarnation, None)

@@ -186,6 +186,7 @@ class Node:
         self.remote_dead_letters = 0
         self.closed = False
         self._unbound: set[RemoteRef] = set()
+        self._inline: list[tuple[int, Any]] | None = None
 
     # -- installing ----------------------------------------------------------------------------
 
@@ -468,8 +469,14 @@ class Node:
 
     # -- receiving -----------------------------------------------------------------------------
 
-    async def receive(self, header: tuple[Any, ...], blob: bytes, payloads: Any) -> Any:
-        """A batch arrived (called by the transport); returns the status for its sender."""
+    async def receive(self, header: tuple[Any, ...], blob: bytes, payloads: Any, inline: bool = False) -> Any:
+        """A batch arrived (called by the transport); returns the status for its sender.
+
+        With `inline` (the transport hands the status back to the sender, as a Ray call's
+        return value does), answers that are ready while the batch is handled -- synchronous
+        handlers, eager asks -- ride back in the status, ``("replies", [...])``, instead of
+        waiting for a batch of their own: a lone ask then costs one round trip.
+        """
         src, src_inc, dst_inc, seq, n_buffers = header
         if dst_inc != self.incarnation:
             return ("stale", self.incarnation)
@@ -484,7 +491,7 @@ class Node:
         future = self.loop.create_future()
         if seq != inbound.next_seq:
             inbound.reordered += 1
-        inbound.early[seq] = (blob, payloads, n_buffers, future)
+        inbound.early[seq] = (blob, payloads, n_buffers, future, inline)
         if not inbound.busy:
             await self._drain(src, src_inc, inbound)
         return await future
@@ -493,7 +500,7 @@ class Node:
         inbound.busy = True
         try:
             while inbound.next_seq in inbound.early:
-                blob, payloads, n_buffers, future = inbound.early.pop(inbound.next_seq)
+                blob, payloads, n_buffers, future, inline = inbound.early.pop(inbound.next_seq)
                 inbound.next_seq += 1
                 inbound.batches += 1
                 try:
@@ -502,13 +509,17 @@ class Node:
                     future.set_result(("undecodable", f"{type(error).__name__}: {error}"))
                     continue
                 start = 0
-                while True:
-                    parked = self._dispatch(src, src_inc, envelopes, start)
-                    if parked is None:
-                        break
-                    start, waiter = parked
-                    await waiter  # a full BLOCK mailbox: the rest of the link waits, in order
-                future.set_result(None)
+                self._inline = [] if inline else None
+                try:
+                    while True:
+                        parked = self._dispatch(src, src_inc, envelopes, start)
+                        if parked is None:
+                            break
+                        start, waiter = parked
+                        await waiter  # a full BLOCK mailbox: the rest of the link waits, in order
+                finally:
+                    replies, self._inline = self._inline, None
+                future.set_result(("replies", replies) if replies else None)
         finally:
             inbound.busy = False
 
@@ -592,6 +603,9 @@ class Node:
             self._answer(src, src_inc, req, False, portable_error(error))
             return
         if future.done():
+            if self._inline is not None and not future.cancelled() and future.exception() is None:
+                self._inline.append((req, future.result()))
+                return
             self._answered(src, src_inc, req, future)
         else:
             future.add_done_callback(lambda f: self._answered(src, src_inc, req, f))
@@ -609,6 +623,14 @@ class Node:
     def _answer(self, src: str, src_inc: int, req: int, ok: bool, value: Any) -> None:
         threshold = self.config.out_of_band
         self._reply_to(src, src_inc, (REPLY, req, ok, wrap_message(value, threshold) if ok else value))
+
+    def settle_replies(self, replies: list[tuple[int, Any]]) -> None:
+        """Answers that came back with a batch's acknowledgement."""
+        asks = self.asks
+        for req, value in replies:
+            pending = asks.pop(req, None)
+            if pending is not None and not pending.future.done():
+                pending.future.set_result(value)
 
     # -- envelopes that cannot go ----------------------------------------------------------------
 

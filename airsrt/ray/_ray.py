@@ -259,7 +259,7 @@ class NodeActor:
     @ray.method(enable_task_events=False, max_task_retries=0)
     async def deliver(self, header: tuple[Any, ...], blob: bytes, *payloads: Any) -> Any:
         node = self._node or await self._ensure()
-        return await node.receive(header, blob, payloads)
+        return await node.receive(header, blob, payloads, True)
 
     @ray.method(enable_task_events=False, max_task_retries=0)
     async def pull(self, driver: str, incarnation: int, ack: int) -> list[Any]:
@@ -286,6 +286,10 @@ class NodeActor:
             return None
         if op == "buffered":
             return node.buffered()
+        if op == "pid":
+            import os
+
+            return os.getpid()
         if op == "shutdown":
             timeout = args[0]
             try:
