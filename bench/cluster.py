@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
-import psutil  # noqa: E402  (a dependency of Ray)
 import ray  # noqa: E402
 
 import airsrt  # noqa: E402
@@ -122,8 +121,14 @@ async def scale_out(cluster: Cluster) -> dict[str, float]:
 
 async def memory(cluster: Cluster) -> dict[str, float]:
     pid = await cluster._control("n0", "pid")
-    info = psutil.Process(pid).memory_full_info()
-    return {"node_idle_uss_mib": info.uss / 2**20, "node_idle_rss_mib": info.rss / 2**20}
+    await asyncio.sleep(1.0)
+    fields = {}
+    # Linux: USS is the process's private memory (what it alone costs), RSS all it maps.
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        fields[key] = int(value.split()[0])  # kB
+    uss = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return {"node_idle_uss_mib": uss / 1024, "node_idle_rss_mib": fields.get("Rss", 0) / 1024}
 
 
 async def startup() -> dict[str, float]:

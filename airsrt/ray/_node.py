@@ -187,6 +187,7 @@ class Node:
         self.closed = False
         self._unbound: set[RemoteRef] = set()
         self._inline: list[tuple[int, Any]] | None = None
+        self._queued: list[tuple[int, Any]] = []
 
     # -- installing ----------------------------------------------------------------------------
 
@@ -383,14 +384,10 @@ class Node:
         if timeout is not None:
             pending.deadline = self.loop.time() + timeout
             self._arm(pending.deadline, req)
-        future.add_done_callback(lambda f: self._ask_done(req, f))
         self._post(link, ref, (ASK, ref._aid, wrap_message(msg, link.threshold), req))
+        if not link.in_flight and len(link.pending) == 1:
+            link.flush()  # an idle link: a lone ask leaves now, not one loop turn later
         return future
-
-    def _ask_done(self, req: int, future: asyncio.Future[Any]) -> None:
-        # A cancelled ask is withdrawn here; its reply, if one comes, is dropped.
-        if future.cancelled():
-            self.asks.pop(req, None)
 
     def _arm(self, deadline: float, req: int) -> None:
         heapq.heappush(self.deadlines, (deadline, req))
@@ -509,16 +506,22 @@ class Node:
                     future.set_result(("undecodable", f"{type(error).__name__}: {error}"))
                     continue
                 start = 0
-                self._inline = [] if inline else None
-                try:
-                    while True:
+                replies: list[tuple[int, Any]] | None = [] if inline else None
+                queued: list[tuple[int, Any]] = []
+                while True:
+                    # Set around each synchronous dispatch only: another peer's batch may be
+                    # handled while this one waits below.
+                    self._inline, self._queued = replies, queued
+                    try:
                         parked = self._dispatch(src, src_inc, envelopes, start)
-                        if parked is None:
-                            break
-                        start, waiter = parked
-                        await waiter  # a full BLOCK mailbox: the rest of the link waits, in order
-                finally:
-                    replies, self._inline = self._inline, None
+                    finally:
+                        self._inline = None
+                    if parked is None:
+                        break
+                    start, waiter = parked
+                    await waiter  # a full BLOCK mailbox: the rest of the link waits, in order
+                if queued:
+                    replies = await self._collect(src, src_inc, queued, replies)
                 future.set_result(("replies", replies) if replies else None)
         finally:
             inbound.busy = False
@@ -602,13 +605,31 @@ class Node:
         except Exception as error:
             self._answer(src, src_inc, req, False, portable_error(error))
             return
-        if future.done():
-            if self._inline is not None and not future.cancelled() and future.exception() is None:
-                self._inline.append((req, future.result()))
-                return
+        if self._inline is not None:
+            self._queued.append((req, future))  # answered with the batch if it is quick
+        elif future.done():
             self._answered(src, src_inc, req, future)
         else:
             future.add_done_callback(lambda f: self._answered(src, src_inc, req, f))
+
+    async def _collect(
+        self, src: str, src_inc: int, queued: list[tuple[int, Any]], replies: list[tuple[int, Any]] | None
+    ) -> list[tuple[int, Any]] | None:
+        """The asks of a batch whose answers may ride back with its acknowledgement: the
+        dispatcher gets one loop turn to run their (synchronous) handlers; answers not ready
+        by then, and errors, go back over the link when they are."""
+        if any(not future.done() for _, future in queued):
+            # Run the dispatcher now rather than one loop turn later: the asks just queued are
+            # handled (within its usual budget) before this batch is acknowledged.
+            self.system._run()
+        for req, future in queued:
+            if not future.done():
+                future.add_done_callback(lambda f, req=req: self._answered(src, src_inc, req, f))
+            elif replies is not None and not future.cancelled() and future.exception() is None:
+                replies.append((req, future.result()))
+            else:
+                self._answered(src, src_inc, req, future)
+        return replies
 
     def _answered(self, src: str, src_inc: int, req: int, future: Any) -> None:
         if future.cancelled():
