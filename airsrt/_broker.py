@@ -124,12 +124,12 @@ class Broker(_core.BrokerCore):
         """
         _check_topic(topic, pattern=True)
         target = ref_or_callable
-        if _remote.is_remote(target):
-            raise ConfigurationError(
-                f"{target.name} lives in another node; a broker delivers to its own node's actors. "
-                f"Subscribe its tell instead: subscribe({topic!r}, ref.tell)"
-            )
         if isinstance(target, _core.ActorRef):
+            if _remote.is_remote(target):
+                raise ConfigurationError(
+                    f"{target.name} lives in another node; a broker delivers to its own node's "
+                    f"actors. Subscribe its tell instead: subscribe({topic!r}, ref.tell)"
+                )
             if not target.is_alive:
                 raise ConfigurationError(f"{target.name} has stopped; it cannot subscribe to {topic!r}")
         elif not callable(target):

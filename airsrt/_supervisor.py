@@ -369,10 +369,10 @@ class Supervisor(Actor):
         """Spawns a child from its spec (its on_start runs later, in its own turn)."""
         spec = child.spec
         if spec.node is not None:
-            ref = self._spawn_remote_child(child)
-            child.ref = ref
-            self._by_cell[ref] = child
-            return ref
+            remote = self._spawn_remote_child(child, spec.node)
+            child.ref = remote
+            self._by_cell[remote] = child
+            return remote
         cls = _core.SupervisorRef if spec.is_supervisor else _core.ActorRef
         try:
             ref: ActorRef = self._system._spawn(
@@ -384,7 +384,7 @@ class Supervisor(Actor):
         self._by_cell[ref] = child
         return ref
 
-    def _spawn_remote_child(self, child: _Child) -> ActorRef:
+    def _spawn_remote_child(self, child: _Child, node: str) -> ActorRef:
         spec = child.spec
         if _remote.hooks is None:
             raise ConfigurationError(
@@ -393,7 +393,7 @@ class Supervisor(Actor):
             )
         try:
             return _remote.hooks.spawn(
-                self._cell, spec.factory, spec.args, spec.name, spec.mailbox, spec.node, spec
+                self._cell, spec.factory, spec.args, spec.name, spec.mailbox, node, spec
             )
         except AirsrtError as error:
             raise self._start_error(spec, error) from error

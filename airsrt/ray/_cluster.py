@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import ray
 
@@ -312,7 +312,7 @@ class Cluster:
         return handle
 
     async def _control(self, name: str, op: str, *args: Any) -> Any:
-        transport = self._node.transport
+        transport = cast(RayTransport, self._node.transport)
         handle = transport.handles.get(name) or self._handle(name)
         return await asyncio.wrap_future(handle.control.remote(op, *args).future())
 

@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from airsrt import _core, _lifecycle as lifecycle, _remote
 from airsrt._actor import Actor, ErrorAction
@@ -194,12 +194,12 @@ class Node:
     def install(self) -> None:
         """Makes this the process's node (refs unpickle against it) and plugs it into the core."""
         _refs.set_current_node(self)
-        _remote.hooks = self
+        _remote.hooks = cast("_remote.RemoteHooks", self)
 
     def uninstall(self) -> None:
         if _refs._node is self:
             _refs.set_current_node(None)
-        if _remote.hooks is self:
+        if _remote.hooks is cast("_remote.RemoteHooks", self):
             _remote.hooks = None
 
     # -- refs on the wire ----------------------------------------------------------------------
@@ -332,7 +332,10 @@ class Node:
     # -- sending (what RemoteRef's methods do) ---------------------------------------------------
 
     def tell(self, ref: RemoteRef, msg: Any) -> None:
-        self._check_thread(ref, msg, "tell")
+        if not self.system._on_thread():
+            # Like a local tell from another thread: handed to the loop, never waited for.
+            self.loop.call_soon_threadsafe(self._tell_later, ref, msg)
+            return
         link = self._link_for(ref)
         if link is None:
             self.dead_letter(msg, ref, self._dead_reason(ref))
@@ -346,6 +349,12 @@ class Node:
                 message=msg,
             )
         self._post(link, ref, (TELL, ref._aid, wrap_message(msg, link.threshold)))
+
+    def _tell_later(self, ref: RemoteRef, msg: Any) -> None:
+        try:
+            self.tell(ref, msg)
+        except MailboxFullError:
+            self.dead_letter(msg, ref, "mailbox_full")
 
     async def send(self, ref: RemoteRef, msg: Any, timeout: float | None) -> None:
         self._check_thread(ref, msg, "send")
@@ -553,16 +562,17 @@ class Node:
                 self._ask_local(src, src_inc, env)
             elif kind == REPLY:
                 pending = self.asks.pop(env[1], None)
+                answer: asyncio.Future[Any] | None
                 if pending is not None:
-                    future = pending.future
+                    answer = pending.future
                 else:
                     entry = self.requests.pop(env[1], None)
-                    future = entry[0] if entry is not None else None
-                if future is not None and not future.done():
+                    answer = entry[0] if entry is not None else None
+                if answer is not None and not answer.done():
                     if env[2]:
-                        future.set_result(env[3])
+                        answer.set_result(env[3])
                     else:
-                        future.set_exception(env[3])
+                        answer.set_exception(env[3])
             elif kind == SYS:
                 try:
                     self._system_op(src, src_inc, env[1], env[2], env[3])

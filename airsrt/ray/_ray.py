@@ -264,7 +264,8 @@ class NodeActor:
     @ray.method(enable_task_events=False, max_task_retries=0)
     async def pull(self, driver: str, incarnation: int, ack: int) -> list[Any]:
         node = self._node or await self._ensure()
-        return await node.transport.pull(driver, incarnation, ack)
+        batches: list[Any] = await node.transport.pull(driver, incarnation, ack)
+        return batches
 
     @ray.method(enable_task_events=False, max_task_retries=0)
     async def wait_lost(self, incarnation: int) -> str:

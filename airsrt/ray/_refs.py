@@ -127,7 +127,9 @@ class RemoteRef(_core.ActorRef):
             )
         current_node().tell(self, msg)
 
-    def ask(self, msg: Any, timeout: Any = _core.DEFAULT, ttl: Any = None, priority: Any = None) -> asyncio.Future[Any]:
+    def ask(  # type: ignore[override]
+        self, msg: Any, timeout: Any = _core.DEFAULT, ttl: Any = None, priority: Any = None
+    ) -> asyncio.Future[Any]:
         """Sends `msg` and returns a future for the remote handler's answer.
 
         Raises (when awaited): the handler's exception (as itself if it pickles, else a
@@ -140,7 +142,7 @@ class RemoteRef(_core.ActorRef):
             )
         return current_node().ask(self, msg, timeout)
 
-    async def send(self, msg: Any, timeout: float | None = None) -> None:  # type: ignore[override]
+    async def send(self, msg: Any, timeout: float | None = None) -> None:
         """Like `tell`, but waits (up to `timeout` seconds) for room in the link."""
         await current_node().send(self, msg, timeout)
 
@@ -160,11 +162,11 @@ class RemoteRef(_core.ActorRef):
 
         return asyncio.run_coroutine_threadsafe(_ask(), node.loop).result()
 
-    async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None:  # type: ignore[override]
+    async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None:
         """Stops the remote actor for good and waits until it has stopped (or its node is lost)."""
         await current_node().stop_remote(self, drain, timeout)
 
-    async def ready(self) -> None:  # type: ignore[override]
+    async def ready(self) -> None:
         """Waits until the remote actor's ``on_start`` has finished.
 
         Raises:
@@ -175,18 +177,18 @@ class RemoteRef(_core.ActorRef):
     # -- looking ---------------------------------------------------------------------------
 
     @property
-    def is_alive(self) -> bool:  # type: ignore[override]
+    def is_alive(self) -> bool:
         """False once this node knows the actor stopped (it watched it) or its node was lost."""
         return self._state != PHASE_STOPPED
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         """``"Worker#12@n1"``: the actor's name in its node, and the node."""
         label = self._label or f"actor#{self._aid}"
         return f"{label}@{self._node_name}"
 
     @property
-    def incarnation(self) -> int:  # type: ignore[override]
+    def incarnation(self) -> int:
         """1 for the first instance; counts the restarts this node ordered (as a supervisor)."""
         return 1 + self._restarts
 
@@ -196,7 +198,7 @@ class RemoteRef(_core.ActorRef):
         return self._node_name
 
     @property
-    def system(self) -> Any:  # type: ignore[override]
+    def system(self) -> Any:
         """The local node's ActorSystem (the remote one is in another process)."""
         return current_node().system
 
@@ -206,7 +208,7 @@ class RemoteRef(_core.ActorRef):
             "see `await cluster.stats()` or ask the actor"
         )
 
-    def stats(self) -> dict[str, Any]:  # type: ignore[override]
+    def stats(self) -> dict[str, Any]:
         raise TypeError(f"{self.name} is in another node: use `await cluster.stats()` for its node's counters")
 
     def __repr__(self) -> str:
@@ -221,7 +223,7 @@ class RemoteRef(_core.ActorRef):
     # -- what the lifecycle and supervision code reads on a child's ref ----------------------
 
     @property
-    def _phase(self) -> int:  # type: ignore[override]
+    def _phase(self) -> int:
         return self._state
 
     @_phase.setter
@@ -229,6 +231,6 @@ class RemoteRef(_core.ActorRef):
         self._state = value
 
     @property
-    def _has_extra(self) -> bool:  # type: ignore[override]
+    def _has_extra(self) -> bool:
         return False
 

@@ -18,6 +18,7 @@ zero-copy (Ray object refs); the blob holds their index. Nothing here depends on
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import warnings
 from collections.abc import Callable
@@ -93,11 +94,11 @@ def _by_value(blob: bytes) -> Any:
 
 
 def _cloudpickle() -> Any:
+    """cloudpickle, standalone if installed, else the copy Ray vendors."""
     try:
-        import cloudpickle  # type: ignore[import-not-found]
+        return importlib.import_module("cloudpickle")
     except ImportError:
-        from ray import cloudpickle  # type: ignore[no-redef]
-    return cloudpickle
+        return importlib.import_module("ray.cloudpickle")
 
 
 def wrap_message(msg: Any, threshold: int) -> Any:

@@ -25,7 +25,7 @@ except ImportError:  # the suite without the extra
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-collect_ignore = ["machine_loss.py"]
+collect_ignore = ["machine_loss.py", "join_driver.py"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
