@@ -40,7 +40,7 @@ from airsrt.ray._errors import NodeLostError, portable_error
 from airsrt.ray._link import CONNECTING, LOST, UP, Inbound, Link
 from airsrt.ray._refs import RemoteRef
 from airsrt.ray._transport import LinkConfig, Transport
-from airsrt.ray._wire import ASK, DEAD, REPLY, SYS, TELL, ByValue, _cloudpickle, decode, wrap_message
+from airsrt.ray._wire import ASK, DEAD, REPLY, SYS, TELL, ByValue, OutOfBand, _cloudpickle, decode, wrap_message
 
 __all__ = ["Node", "NodeSystem"]
 
@@ -182,6 +182,7 @@ class Node:
         self.hosted: dict[Any, _Hosted] = {}
         self.supervised: dict[RemoteRef, _Supervised] = {}
         self.failed_spawns: dict[int, BaseException] = {}
+        self.stop_reasons: dict[int, str] = {}
         self.spread = itertools.count()
         self.remote_dead_letters = 0
         self.closed = False
@@ -468,11 +469,6 @@ class Node:
         if link is not None:
             self._post(link, ref, (SYS, op, 0, args))
 
-    def sys_to(self, peer: str, incarnation: int, op: str, args: tuple[Any, ...]) -> None:
-        link = self.links.get(peer)
-        if link is not None and link.incarnation == incarnation and link.state is UP:
-            link.post((SYS, op, 0, args))
-
     # -- receiving -----------------------------------------------------------------------------
 
     async def receive(self, header: tuple[Any, ...], blob: bytes, payloads: Any, inline: bool = False) -> Any:
@@ -586,13 +582,18 @@ class Node:
         return None
 
     def _missing_reason(self, aid: int) -> str:
-        return "start_failed" if aid in self.failed_spawns else "stopped"
+        if aid in self.failed_spawns:
+            return "start_failed"
+        return self.stop_reasons.get(aid, "stopped")
 
     def _bounce(self, src: str, src_inc: int, env: tuple[Any, ...], reason: str) -> None:
         """A message from `src` could not be delivered here: its sender records the dead letter."""
         self._reply_to(src, src_inc, (DEAD, env[1], reason, env[2]))
 
     def _reply_to(self, src: str, src_inc: int, envelope: tuple[Any, ...]) -> None:
+        """Sends `envelope` to that incarnation of `src` (connecting first if need be)."""
+        if self.closed:
+            return
         link = self.link_to(src)
         if link.incarnation is None:
             link.post_checked(envelope, src_inc)
@@ -822,9 +823,13 @@ class Node:
         cell = self.exported.pop(aid, None)
         if cell is not None:
             self.wire_ids.pop(cell, None)
+        # Remembered for a while: a watch that arrives just after the stop learns the reason.
+        self.stop_reasons[aid] = notice.reason
+        if len(self.stop_reasons) > 10_000:
+            del self.stop_reasons[next(iter(self.stop_reasons))]
         error = portable_error(notice.error) if notice.error is not None else None
         for peer, incarnation in self.watchers.pop(aid, ()):
-            self.sys_to(peer, incarnation, "terminated", (aid, notice.reason, error))
+            self._reply_to(peer, incarnation, (SYS, "terminated", 0, (aid, notice.reason, error)))
 
     # -- spawning in other nodes ------------------------------------------------------------------
 
@@ -1122,9 +1127,8 @@ class Node:
 def _unwrap(msg: Any) -> Any:
     if type(msg) is ByValue:
         return msg.msg
-    data = getattr(msg, "data", None)
-    if data is not None and type(msg).__name__ == "OutOfBand":
-        return data
+    if type(msg) is OutOfBand:
+        return msg.data
     return msg
 
 

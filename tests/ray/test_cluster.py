@@ -102,8 +102,16 @@ def test_cluster_wide_names(driver: Any, cluster: Any) -> None:
         assert await cluster.lookup("nobody") is None
         with pytest.raises(airsrt.NameTakenError):
             await cluster.spawn(Counter, node="n1", name="counter")
+        watcher = await cluster.spawn(Relay, node="n1")
+        await watcher.ask(Watch(named), timeout=10)
         await named.stop()
         await eventually(lambda: not named.is_alive)
+        # A watcher in another node hears of the normal stop too.
+        end = driver.loop.time() + 20
+        while (named, "normal") not in await watcher.ask(Seen(), timeout=10):
+            assert driver.loop.time() < end
+            await asyncio.sleep(0.05)
+        assert await cluster.lookup("counter") is None
 
     driver.run(body())
 
