@@ -13,10 +13,11 @@ import os
 import pathlib
 import shutil
 import tempfile
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
+
+from raykit import Driver, ray_env
 
 try:
     import ray
@@ -25,7 +26,7 @@ except ImportError:  # the suite without the extra
 
 HERE = pathlib.Path(__file__).resolve().parent
 
-collect_ignore = ["machine_loss.py", "join_driver.py"]
+collect_ignore = ["machine_loss.py", "join_driver.py", "raykit.py"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -34,16 +35,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.ray)
             if ray is None:
                 item.add_marker(pytest.mark.skip(reason="Ray is not installed (pip install -e '.[ray,test]')"))
-
-
-def ray_env() -> dict[str, str]:
-    """What every Ray process of the suite runs with (ray.md section 7)."""
-    return {
-        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "RAY_AUTH_MODE": "disabled",
-        "RAY_allow_out_of_band_object_ref_serialization": "0",
-    }
 
 
 @pytest.fixture(scope="session")
@@ -68,24 +59,6 @@ def ray_session() -> Iterator[None]:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-class Driver:
-    """A loop that outlives single tests, for a module's clusters."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 60.0) -> Any:
-        return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
-
-    def close(self) -> None:
-        pending = [t for t in asyncio.all_tasks(self.loop) if not t.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self.loop.run_until_complete(asyncio.wait(pending, timeout=5))
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def driver(ray_session: None) -> Iterator[Driver]:
     d = Driver()
@@ -95,15 +68,3 @@ def driver(ray_session: None) -> Iterator[Driver]:
     finally:
         asyncio.set_event_loop(None)
         d.close()
-
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> Coroutine[Any, Any, None]:
-    async def wait() -> None:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + timeout
-        while not check():
-            if loop.time() > end:
-                raise AssertionError(f"condition not met within {timeout}s")
-            await asyncio.sleep(0.02)
-
-    return wait()

@@ -8,7 +8,7 @@ import os
 import sys
 import tempfile
 
-from conftest import ray_env
+from raykit import ray_env
 
 for key, value in ray_env().items():
     os.environ.setdefault(key, value)

@@ -17,7 +17,7 @@ from actors import (
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray,test]')")
 
 from airsrt.ray import Cluster, RemoteError, RemoteRef  # noqa: E402
-from conftest import eventually  # noqa: E402
+from raykit import eventually  # noqa: E402
 
 
 @pytest.fixture(scope="module")

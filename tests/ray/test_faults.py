@@ -13,7 +13,7 @@ from actors import Add, Burst, Counter, Get, Relay, Report, Seen, Seq, Sleep, Sl
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray,test]')")
 
 from airsrt.ray import Cluster, LinkConfig, NodeLostError  # noqa: E402
-from conftest import eventually  # noqa: E402
+from raykit import eventually  # noqa: E402
 
 
 def _named_nodes() -> list[str]:
