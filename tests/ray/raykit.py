@@ -21,7 +21,9 @@ class Driver:
     """A loop that outlives single tests, for a module's clusters."""
 
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
+        from airsrt.testing.plugin import new_test_loop
+
+        self.loop = new_test_loop()  # asyncio, or uvloop with AIRSRT_TEST_LOOP=uvloop
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 60.0) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(coro, timeout))
