@@ -220,8 +220,8 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
     A stop asked for while the actor's own handler is on the call stack waits for that handler
     (the control lane serves it next); ``drain`` waits for the messages already queued.
     """
-    if _remote.is_remote(cell):
-        return _remote.hooks.request_stop(system, cell, req)  # type: ignore[union-attr]
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.request_stop(system, cell, req)
     if cell._phase == PHASE_STOPPED:
         req.resolve()
         return None
@@ -255,8 +255,8 @@ def stop_self(cell: ActorRef, reason: str = "normal") -> None:
 def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
     """Stops `cell` now (no handler of it is running): synchronously if nothing must be waited
     for, else in a lifecycle Task. Returns a future for the outcome, or None when done."""
-    if _remote.is_remote(cell):
-        return _remote.hooks.request_stop(system, cell, req)  # type: ignore[union-attr]
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.request_stop(system, cell, req)
     if cell._phase == PHASE_STOPPED:
         req.resolve()
         return None
@@ -546,8 +546,8 @@ def _undelivered_error(cell: ActorRef, msg: Any, start_failed_: bool) -> BaseExc
 def suspend(system: ActorSystem, cell: ActorRef) -> bool:
     """Holds an actor between a failure and its supervisor's decision: no user message runs,
     its timers are cancelled, its mailbox is kept. False if it is already stopping."""
-    if _remote.is_remote(cell):
-        return _remote.hooks.suspend(system, cell)  # type: ignore[union-attr]
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.suspend(system, cell)
     if cell._phase >= PHASE_STOPPING:
         return False
     cell._phase = PHASE_RESTARTING
@@ -580,7 +580,7 @@ def restart_group(
         # Children in other nodes restart there (their node orders the steps); the local ones
         # go on below as a group of their own.
         for cell in cells:
-            if _remote.is_remote(cell):
+            if _remote.hooks is not None and _remote.is_remote(cell):
                 _remote.hooks.restart(system, cell, cause)
         cells = [cell for cell in cells if not _remote.is_remote(cell)]
         if not cells:
@@ -732,8 +732,8 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
         )
     if target is watcher:
         raise ValueError(f"{watcher.name} cannot watch itself")
-    if _remote.is_remote(target):
-        _remote.hooks.watch(watcher, target)  # type: ignore[union-attr]
+    if _remote.hooks is not None and _remote.is_remote(target):
+        _remote.hooks.watch(watcher, target)
         return
     watcher_extra = watcher._extra
     if watcher_extra.watching is None:
@@ -751,8 +751,8 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
 
 def unwatch(watcher: ActorRef, target: ActorRef) -> None:
     """``context.unwatch``: no ``Terminated`` for `target` reaches `watcher` afterwards."""
-    if _remote.is_remote(target):
-        _remote.hooks.unwatch(watcher, target)  # type: ignore[union-attr]
+    if _remote.hooks is not None and _remote.is_remote(target):
+        _remote.hooks.unwatch(watcher, target)
     if watcher._has_extra and watcher._extra.watching:
         watcher._extra.watching.pop(target, None)
     if target._has_extra and target._extra.watchers:

@@ -1,8 +1,8 @@
 """Links: the way envelopes go from one node to one incarnation of another.
 
 Sending side (`Link`): envelopes are appended to a buffer; the buffer is cut into a batch once
-per loop turn, or as soon as it holds ``batch_size`` envelopes, and each batch is one pickle and
-one transport call. At most ``window`` batches are in flight (sent, not yet acknowledged); while
+per loop turn, or as soon as it holds ``batch_size`` envelopes (fewer while batches come out
+larger than ``batch_bytes``), and each batch is one pickle and one transport call. At most ``window`` batches are in flight (sent, not yet acknowledged); while
 the window is full envelopes wait in the buffer, and once the buffer holds ``buffer`` envelopes
 senders are parked the way a full BLOCK mailbox parks them: ``send`` waits for room, ``tell``
 raises ``MailboxFullError``. A batch the peer acknowledged was queued there in order; a batch
@@ -39,7 +39,7 @@ class Link:
     """Envelopes from this node to one incarnation of node `peer` (see the module docstring)."""
 
     __slots__ = (
-        "batch_size", "batches", "buffer", "bytes_sent", "checks", "dead", "delivered", "in_flight",
+        "batch_bytes", "batch_limit", "batch_size", "batches", "buffer", "bytes_sent", "checks", "dead", "delivered", "in_flight",
         "incarnation", "loop", "node", "parked", "peer", "pending", "scheduled", "seq", "sent",
         "state", "threshold", "window",
     )
@@ -51,7 +51,9 @@ class Link:
         self.incarnation = incarnation
         self.state = CONNECTING
         self.loop = node.loop
-        self.batch_size: int = config.batch_size
+        self.batch_size: int = config.batch_size  # envelopes per batch now (adapts to bytes)
+        self.batch_limit: int = config.batch_size
+        self.batch_bytes: int = config.batch_bytes
         self.window: int = config.window
         self.buffer: int = config.link_buffer
         self.threshold: int = config.out_of_band
@@ -165,6 +167,10 @@ class Link:
         self.in_flight[seq] = batch
         self.batches += 1
         self.bytes_sent += len(blob)
+        if len(blob) > self.batch_bytes and self.batch_size > 1:
+            self.batch_size = max(1, self.batch_size // 2)
+        elif len(blob) < self.batch_bytes // 4 and self.batch_size < self.batch_limit and len(batch) == self.batch_size:
+            self.batch_size = min(self.batch_limit, self.batch_size * 2)
         future = transport.send(self.peer, header, blob, payloads)
         future.add_done_callback(lambda f: self._acknowledged(seq, f))
 

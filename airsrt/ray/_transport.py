@@ -23,6 +23,8 @@ class LinkConfig:
 
     Attributes:
         batch_size: Envelopes per batch at most (a batch is also cut once per loop turn).
+        batch_bytes: Pickled bytes a batch should stay under: a link whose batches come out
+            larger cuts fewer envelopes per batch (and more again once they shrink).
         window: Batches in flight per link (sent, not yet acknowledged).
         link_buffer: Envelopes waiting in a link before senders are parked (``send`` waits,
             ``tell`` raises ``MailboxFullError``).
@@ -32,6 +34,7 @@ class LinkConfig:
     """
 
     batch_size: int = 2048
+    batch_bytes: int = 1 << 20
     window: int = 8
     link_buffer: int = 65536
     out_of_band: int = 100_000

@@ -232,3 +232,20 @@ def test_main_module_messages_warn() -> None:
     with pytest.warns(RuntimeWarning, match="defined in __main__"):
         wrapped = _wire.wrap_message(Local(), 100)
     assert isinstance(wrapped, _wire.ByValue)
+
+
+def test_batches_stay_under_their_byte_bound(driver: Any, cluster: Any) -> None:
+    async def body() -> None:
+        ref = await cluster.spawn(Counter, node="n1")
+        link = cluster._node.links["n1"]
+        blobs_before, bytes_before = link.batches, link.bytes_sent
+        for i in range(4000):
+            # 8 MB in all (distinct objects: pickle would send one repeated object once), each
+            # message under the out-of-band threshold.
+            ref.tell(i.to_bytes(4, "little") * 500)
+        assert await ref.ask(b"end", timeout=60) == 3
+        batches = link.batches - blobs_before
+        assert link.batch_size < link.batch_limit
+        assert (link.bytes_sent - bytes_before) / batches < 2 * link.batch_bytes
+
+    driver.run(body())
