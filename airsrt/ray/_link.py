@@ -81,7 +81,8 @@ class Link:
         pending.append(envelope)
         self.sent += 1
         if len(pending) >= self.batch_size:
-            self.flush()
+            if len(self.in_flight) < self.window:
+                self.flush()
         elif not self.scheduled:
             self.scheduled = True
             self.loop.call_soon(self.flush)

@@ -65,14 +65,13 @@ class NodeSystem(ActorSystem):
 
 
 class _PendingAsk:
-    __slots__ = ("deadline", "future", "msg", "ref", "timeout")
+    __slots__ = ("future", "msg", "ref", "timeout")
 
     def __init__(self, future: asyncio.Future[Any], ref: RemoteRef, msg: Any, timeout: float | None) -> None:
         self.future = future
         self.ref = ref
         self.msg = msg
         self.timeout = timeout
-        self.deadline = 0.0
 
 
 class _Hosted:
@@ -337,10 +336,12 @@ class Node:
             # Like a local tell from another thread: handed to the loop, never waited for.
             self.loop.call_soon_threadsafe(self._tell_later, ref, msg)
             return
-        link = self._link_for(ref)
-        if link is None:
-            self.dead_letter(msg, ref, self._dead_reason(ref))
-            return
+        link = self.links.get(ref._node_name)
+        if link is None or link.incarnation != ref._inc or link.state is not UP:
+            link = self._link_for(ref)
+            if link is None:
+                self.dead_letter(msg, ref, self._dead_reason(ref))
+                return
         if len(link.pending) >= link.buffer:
             raise MailboxFullError(
                 f"the link from {self.name} to {ref._node_name} has {link.buffer} messages waiting "
@@ -378,33 +379,42 @@ class Node:
         self._post(link, ref, (TELL, ref._aid, wrap_message(msg, link.threshold)))
 
     def ask(self, ref: RemoteRef, msg: Any, timeout: Any) -> asyncio.Future[Any]:
-        self._check_thread(ref, msg, "ask")
+        # Per message: keep it flat (no helper calls on the path of an up link).
+        if not self.system._on_thread():
+            self._check_thread(ref, msg, "ask")
         if timeout is _core.DEFAULT:
             timeout = self.system._default_timeout
         elif timeout is not None:
             timeout = _core._check_timeout(timeout, "ask", None, msg)
-        future: asyncio.Future[Any] = self.loop.create_future()
-        link = self._link_for(ref)
-        if link is None:
-            future.set_exception(self._gone_error(ref, msg))
-            return future
+        loop = self.loop
+        future: asyncio.Future[Any] = loop.create_future()
+        link = self.links.get(ref._node_name)
+        if link is None or link.incarnation != ref._inc or link.state is not UP:
+            link = self._link_for(ref)
+            if link is None:
+                future.set_exception(self._gone_error(ref, msg))
+                return future
         req = next(self.req_ids)
-        pending = _PendingAsk(future, ref, msg, timeout)
-        self.asks[req] = pending
+        self.asks[req] = _PendingAsk(future, ref, msg, timeout)
         if timeout is not None:
-            pending.deadline = self.loop.time() + timeout
-            self._arm(pending.deadline, req)
-        self._post(link, ref, (ASK, ref._aid, wrap_message(msg, link.threshold), req))
+            deadlines = self.deadlines
+            heapq.heappush(deadlines, (loop.time() + timeout, req))
+            if deadlines[0][1] == req:
+                self._arm()
+        envelope = (ASK, ref._aid, wrap_message(msg, link.threshold), req)
+        if link.incarnation is None and ref._inc is not None:
+            link.post_checked(envelope, ref._inc)
+        else:
+            link.post(envelope)
         if not link.in_flight and len(link.pending) == 1:
             link.flush()  # an idle link: a lone ask leaves now, not one loop turn later
         return future
 
-    def _arm(self, deadline: float, req: int) -> None:
-        heapq.heappush(self.deadlines, (deadline, req))
-        if self.deadlines[0][1] == req:
-            if self.deadline_handle is not None:
-                self.deadline_handle.cancel()
-            self.deadline_handle = self.loop.call_at(deadline, self._expire)
+    def _arm(self) -> None:
+        """One timer for every ask's deadline: at the earliest one."""
+        if self.deadline_handle is not None:
+            self.deadline_handle.cancel()
+        self.deadline_handle = self.loop.call_at(self.deadlines[0][0], self._expire)
 
     def _expire(self) -> None:
         self.deadline_handle = None
@@ -526,7 +536,7 @@ class Node:
                     start, waiter = parked
                     await waiter  # a full BLOCK mailbox: the rest of the link waits, in order
                 if queued:
-                    replies = await self._collect(src, src_inc, queued, replies)
+                    replies = self._collect(src, src_inc, queued, replies)
                 future.set_result(("replies", replies) if replies else None)
         finally:
             inbound.busy = False
@@ -612,7 +622,7 @@ class Node:
             self._answer(src, src_inc, req, False, error)
             return
         try:
-            future = cell.ask(msg, timeout=None)
+            future = cell.ask(msg, None)
         except Exception as error:
             self._answer(src, src_inc, req, False, portable_error(error))
             return
@@ -623,23 +633,26 @@ class Node:
         else:
             future.add_done_callback(lambda f: self._answered(src, src_inc, req, f))
 
-    async def _collect(
+    def _collect(
         self, src: str, src_inc: int, queued: list[tuple[int, Any]], replies: list[tuple[int, Any]] | None
     ) -> list[tuple[int, Any]] | None:
         """The asks of a batch whose answers may ride back with its acknowledgement: the
-        dispatcher gets one loop turn to run their (synchronous) handlers; answers not ready
-        by then, and errors, go back over the link when they are."""
-        if any(not future.done() for _, future in queued):
-            # Run the dispatcher now rather than one loop turn later: the asks just queued are
-            # handled (within its usual budget) before this batch is acknowledged.
-            self.system._run()
+        dispatcher runs their (synchronous) handlers at once; answers not ready then (async
+        handlers, a busy actor), and errors, go back over the link when they are."""
+        # Run the dispatcher now rather than one loop turn later: the asks just queued are
+        # handled (within its usual budget) before this batch is acknowledged.
+        self.system._run()
         for req, future in queued:
             if not future.done():
                 future.add_done_callback(lambda f, req=req: self._answered(src, src_inc, req, f))
-            elif replies is not None and not future.cancelled() and future.exception() is None:
-                replies.append((req, future.result()))
-            else:
-                self._answered(src, src_inc, req, future)
+                continue
+            if replies is not None:
+                try:
+                    replies.append((req, future.result()))
+                    continue
+                except BaseException:
+                    pass  # an error or a cancellation: answered over the link, as itself
+            self._answered(src, src_inc, req, future)
         return replies
 
     def _answered(self, src: str, src_inc: int, req: int, future: Any) -> None:

@@ -125,7 +125,7 @@ class RemoteRef(_core.ActorRef):
             raise ConfigurationError(
                 f"{self.name} is in another node; ttl= and priority= apply to local mailboxes only"
             )
-        current_node().tell(self, msg)
+        (_node or current_node()).tell(self, msg)
 
     def ask(  # type: ignore[override]
         self, msg: Any, timeout: Any = _core.DEFAULT, ttl: Any = None, priority: Any = None
@@ -140,7 +140,7 @@ class RemoteRef(_core.ActorRef):
             raise ConfigurationError(
                 f"{self.name} is in another node; ttl= and priority= apply to local mailboxes only"
             )
-        return current_node().ask(self, msg, timeout)
+        return (_node or current_node()).ask(self, msg, timeout)
 
     async def send(self, msg: Any, timeout: float | None = None) -> None:
         """Like `tell`, but waits (up to `timeout` seconds) for room in the link."""
