@@ -19,7 +19,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TYPE_CHECKING, TypeVar, cast, overload
 
-from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns
+from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _remote
 from airsrt._errors import ConfigurationError
 from airsrt._health import Health
 from airsrt._timers import schedule
@@ -364,8 +364,22 @@ class Context:
         *args: Any,
         name: str | None = None,
         mailbox: Mailbox | None = None,
+        node: str | None = None,
     ) -> ActorRef:
-        """Spawns a child: it is stopped (children first) when this actor stops or restarts."""
+        """Spawns a child: it is stopped (children first) when this actor stops or restarts.
+
+        Args:
+            node: In an `airsrt.ray` cluster, the node to spawn it in (a node name, or
+                ``"spread"``); None spawns it here. A child in another node is stopped when
+                this actor stops, after it (not children-first).
+        """
+        if node is not None:
+            if _remote.hooks is None:
+                raise ConfigurationError(
+                    f"spawn(..., node={node!r}) needs an airsrt.ray cluster; import airsrt.ray and "
+                    "start one (airsrt.ray.Cluster.start), or leave node=None"
+                )
+            return _remote.hooks.spawn(self._cell, factory, args, name, mailbox, node)
         return cast("ActorRef", self._cell.system._spawn(self._cell, factory, args, name, mailbox))
 
     def stop(self, reason: str = "normal") -> None:

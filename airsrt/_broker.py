@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core
+from airsrt import _core, _remote
 from airsrt._errors import ConfigurationError, NoSubscriberError
 from airsrt._messages import Published
 from airsrt._monitoring import KIND_IDS, Subscription
@@ -124,6 +124,11 @@ class Broker(_core.BrokerCore):
         _check_topic(topic, pattern=True)
         target = ref_or_callable
         if isinstance(target, _core.ActorRef):
+            if _remote.is_remote(target):
+                raise ConfigurationError(
+                    f"{target.name} lives in another node; a broker delivers to its own node's "
+                    f"actors. Subscribe its tell instead: subscribe({topic!r}, ref.tell)"
+                )
             if not target.is_alive:
                 raise ConfigurationError(f"{target.name} has stopped; it cannot subscribe to {topic!r}")
         elif not callable(target):

@@ -514,6 +514,10 @@ cdef class ActorRef:
     def __repr__(self):
         return f"<ActorRef {self.display_name()} {self.state_name()}>"
 
+    def __reduce__(self):
+        # Refs pickle only inside a distributed system (airsrt.ray): see airsrt/_remote.py.
+        return _ref_ops.reduce(self)
+
     # -- compiled internals ----------------------------------------------------------------
 
     cdef str display_name(self):

@@ -174,6 +174,7 @@ class ActorRef:
     thread (from other threads, `ask_blocking`).
     """
 
+    def __reduce__(self) -> tuple[Any, ...]: ...
     def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None:
         """Delivers `msg` and returns at once, from any thread; nothing comes back.
 

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core, _patterns as patterns, _timers as timers
+from airsrt import _core, _patterns as patterns, _remote, _timers as timers
 from airsrt._core import (
     FLAG_CLOSING,
     FLAG_READY,
@@ -220,6 +220,8 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
     A stop asked for while the actor's own handler is on the call stack waits for that handler
     (the control lane serves it next); ``drain`` waits for the messages already queued.
     """
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.request_stop(system, cell, req)
     if cell._phase == PHASE_STOPPED:
         req.resolve()
         return None
@@ -253,6 +255,8 @@ def stop_self(cell: ActorRef, reason: str = "normal") -> None:
 def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
     """Stops `cell` now (no handler of it is running): synchronously if nothing must be waited
     for, else in a lifecycle Task. Returns a future for the outcome, or None when done."""
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.request_stop(system, cell, req)
     if cell._phase == PHASE_STOPPED:
         req.resolve()
         return None
@@ -535,6 +539,8 @@ def _undelivered_error(cell: ActorRef, msg: Any, start_failed_: bool) -> BaseExc
 def suspend(system: ActorSystem, cell: ActorRef) -> bool:
     """Holds an actor between a failure and its supervisor's decision: no user message runs,
     its timers are cancelled, its mailbox is kept. False if it is already stopping."""
+    if _remote.hooks is not None and _remote.is_remote(cell):
+        return _remote.hooks.suspend(system, cell)
     if cell._phase >= PHASE_STOPPING:
         return False
     cell._phase = PHASE_RESTARTING
@@ -563,6 +569,15 @@ def restart_group(
     Returns None when it all happened now, else a coroutine the caller must run to finish it
     (as a lifecycle task, or as its own busy operation if the caller is a supervisor).
     """
+    if _remote.hooks is not None and any(_remote.is_remote(cell) for cell in cells):
+        # Children in other nodes restart there (their node orders the steps); the local ones
+        # go on below as a group of their own.
+        for cell in cells:
+            if _remote.hooks is not None and _remote.is_remote(cell):
+                _remote.hooks.restart(system, cell, cause)
+        cells = [cell for cell in cells if not _remote.is_remote(cell)]
+        if not cells:
+            return None
     if len(cells) == 1:
         # One actor (every one-for-one restart): the same steps, in a straight line.
         cell = cells[0]
@@ -710,6 +725,9 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
         )
     if target is watcher:
         raise ValueError(f"{watcher.name} cannot watch itself")
+    if _remote.hooks is not None and _remote.is_remote(target):
+        _remote.hooks.watch(watcher, target)
+        return
     watcher_extra = watcher._extra
     if watcher_extra.watching is None:
         watcher_extra.watching = {}
@@ -726,6 +744,8 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
 
 def unwatch(watcher: ActorRef, target: ActorRef) -> None:
     """``context.unwatch``: no ``Terminated`` for `target` reaches `watcher` afterwards."""
+    if _remote.hooks is not None and _remote.is_remote(target):
+        _remote.hooks.unwatch(watcher, target)
     if watcher._has_extra and watcher._extra.watching:
         watcher._extra.watching.pop(target, None)
     if target._has_extra and target._extra.watchers:

@@ -11,7 +11,7 @@ import asyncio
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from airsrt import _core, _lifecycle as lifecycle
+from airsrt import _core, _lifecycle as lifecycle, _remote
 from airsrt._core import FLAG_READY, FLAG_START_FAILED, PHASE_STOPPED
 from airsrt._errors import (
     ActorStartError,
@@ -26,7 +26,18 @@ if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._system import ActorSystem
 
-__all__ = ["ask_blocking", "ready", "send", "stop"]
+__all__ = ["ask_blocking", "ready", "reduce", "send", "stop"]
+
+
+def reduce(ref: ActorRef) -> tuple[Any, ...]:
+    """``ref.__reduce__()``: a ref pickles as its wire address, inside an airsrt.ray cluster."""
+    hooks = _remote.hooks
+    if hooks is None:
+        raise TypeError(
+            f"cannot pickle {ref!r}: actor refs travel between processes only inside an "
+            "airsrt.ray cluster (import airsrt.ray and start or join a Cluster)"
+        )
+    return hooks.reduce(ref)
 
 
 async def send(ref: ActorRef, msg: Any, timeout: float | None = None) -> None:

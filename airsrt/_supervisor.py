@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TYPE_CHECKING, cast
 
-from airsrt import _core, _lifecycle as lifecycle
+from airsrt import _core, _lifecycle as lifecycle, _remote
 from airsrt._core import PHASE_RESTARTING, PHASE_STARTING, PHASE_STOPPED
 from airsrt._actor import Actor, ErrorAction, handler
 from airsrt._errors import (
@@ -74,13 +74,16 @@ class ChildSpec:
         name: Registers the child for ``system.lookup``; the name follows it across restarts.
         mailbox: The child's [`Mailbox`][airsrt.Mailbox].
         health: A [`HealthCheck`][airsrt.HealthCheck] for periodic health checks.
+        node: In an `airsrt.ray` cluster, the node the child runs in (a node name, or
+            `"spread"`); None runs it beside its supervisor. Its failures reach this
+            supervisor, and the loss of its node counts as its failure.
 
     Raises:
         ConfigurationError: An invalid id, factory, policy, shutdown, mailbox or health check
             (the message names the child).
     """
 
-    __slots__ = ("args", "factory", "health", "id", "mailbox", "name", "restart", "shutdown")
+    __slots__ = ("args", "factory", "health", "id", "mailbox", "name", "node", "restart", "shutdown")
 
     def __init__(
         self,
@@ -92,6 +95,7 @@ class ChildSpec:
         name: str | None = None,
         mailbox: Mailbox | None = None,
         health: HealthCheck | None = None,
+        node: str | None = None,
     ) -> None:
         if id is None:
             raise ConfigurationError("ChildSpec needs an id (a str, or any hashable value)")
@@ -125,6 +129,14 @@ class ChildSpec:
             raise ConfigurationError(f"child {id!r}: mailbox must be an airsrt.Mailbox, got {mailbox!r}")
         if health is not None and not isinstance(health, HealthCheck):
             raise ConfigurationError(f"child {id!r}: health must be an airsrt.HealthCheck, got {health!r}")
+        if node is not None:
+            if not isinstance(node, str) or not node:
+                raise ConfigurationError(f"child {id!r}: node must be a node name, got {node!r}")
+            if health is not None:
+                raise ConfigurationError(
+                    f"child {id!r}: health checks run beside the child; a child in another node "
+                    "(node=...) cannot have one"
+                )
         self.id = id
         self.factory = factory
         self.args = args
@@ -133,6 +145,7 @@ class ChildSpec:
         self.name = name
         self.mailbox = mailbox
         self.health = health
+        self.node = node
 
     @property
     def is_supervisor(self) -> bool:
@@ -355,6 +368,11 @@ class Supervisor(Actor):
     def _spawn_child(self, child: _Child) -> ActorRef:
         """Spawns a child from its spec (its on_start runs later, in its own turn)."""
         spec = child.spec
+        if spec.node is not None:
+            remote = self._spawn_remote_child(child, spec.node)
+            child.ref = remote
+            self._by_cell[remote] = child
+            return remote
         cls = _core.SupervisorRef if spec.is_supervisor else _core.ActorRef
         try:
             ref: ActorRef = self._system._spawn(
@@ -365,6 +383,20 @@ class Supervisor(Actor):
         child.ref = ref
         self._by_cell[ref] = child
         return ref
+
+    def _spawn_remote_child(self, child: _Child, node: str) -> ActorRef:
+        spec = child.spec
+        if _remote.hooks is None:
+            raise ConfigurationError(
+                f"child {spec.id!r} has node={spec.node!r}, which needs an airsrt.ray cluster "
+                "(import airsrt.ray and start one)"
+            )
+        try:
+            return _remote.hooks.spawn(
+                self._cell, spec.factory, spec.args, spec.name, spec.mailbox, node, spec
+            )
+        except AirsrtError as error:
+            raise self._start_error(spec, error) from error
 
     def _watch_health(self, child: _Child) -> None:
         if child.spec.health is not None and child.ref is not None:

@@ -1,5 +1,5 @@
-"""What the test kit does when a test ends: an actor still busy, a slow handler the test expects,
-and virtual time.
+"""What the test kit does when a test ends: an actor still busy, a slow handler the
+test expects, and virtual time.
 
 Run it with ``python examples/testing_teardown.py`` (it runs pytest on itself) or with
 ``pytest examples/testing_teardown.py``.
@@ -42,15 +42,16 @@ async def test_an_actor_still_busy_when_the_test_ends(clock, actor_system):
     delivery = supplier.ask(Restock(5, delay=3600.0), timeout=None)
     await clock.advance(60)
     assert not delivery.done()
-    # The teardown turns the clock to virtual time, so the shutdown's stop grace passes by
-    # itself: the handler is cancelled and the pending ask fails with ActorStoppedError.
+    # The teardown turns the clock to virtual time, so the shutdown's stop grace
+    # passes by itself: the handler is cancelled and the pending ask fails with
+    # ActorStoppedError.
 
 
 async def test_a_slow_handler_the_test_expects(actor_system):
     reporter = actor_system.spawn(Reporter)
     with pytest.raises(airsrt.SlowHandlerError, match="blocked the event loop"):
         await reporter.ask(Report())
-    # The error reached the test function, so the teardown does not fail the test for it.
+    # The error reached the test function: the teardown does not fail the test for it.
 
 
 @pytest.mark.virtual_time
@@ -58,7 +59,8 @@ async def test_timeouts_cost_no_real_time(actor_system):
     supplier = actor_system.spawn(Supplier)
     with pytest.raises(airsrt.AskTimeoutError):
         await supplier.ask(Restock(1, delay=7200.0), timeout=600)
-    assert await supplier.ask(Restock(2, delay=1.0), timeout=7200) == 2  # after the slow one
+    # After the slow one:
+    assert await supplier.ask(Restock(2, delay=1.0), timeout=7200) == 2
 
 
 if __name__ == "__main__":
