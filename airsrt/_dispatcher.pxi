@@ -256,7 +256,9 @@ cdef class Runtime:
         Raises:
             NameTakenError: `name` belongs to a live actor.
             ActorStartError: The factory raised (the cause is attached).
-            SystemNotRunningError: The system has shut down, or no loop is running.
+            SystemNotRunningError: The system was never started (``async with ActorSystem()
+                as system:`` or ``system.start()`` starts it), or it has shut down.
+            WrongThreadError: Called from a thread other than the loop's.
         """
         if not self._running:
             self._on_not_running("spawn")   # starts a new system on the running loop
@@ -419,6 +421,7 @@ cdef class Runtime:
         cdef object token
         cdef object tt
         cdef bint resume
+        cdef bint control
         cdef long long started_ns = 0
         cdef PyObject* raw
         if ctx is None:
@@ -450,6 +453,7 @@ cdef class Runtime:
                 if cell.n_putters:
                     self._on_admit(cell)
                 n += 1
+                control = False
                 if token is not None:
                     tt = type(token)
                     if tt is AskFuture:
@@ -466,6 +470,11 @@ cdef class Runtime:
                         if cell.sched != S_RUNNING or ctx is not cell.ctx:
                             break
                         continue
+                    elif tt is ControlToken:
+                        if (<ControlToken>token).withdrawn():
+                            self.n_control_dropped += 1
+                            continue
+                        control = True
                 if slot.deadline != 0.0 and self.now() > slot.deadline:
                     self._on_expired(cell, msg, token)
                     continue
@@ -475,11 +484,14 @@ cdef class Runtime:
                     # against the old one when it was sent.
                     drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
                     continue
-                if token is not None and tt is AskFuture:
-                    fut.started = True
-                    fut.booked = True
-                cell.processed += 1
-                self.n_handled += 1
+                if control:
+                    self.n_control_handled += 1     # the runtime's own message: not the user's
+                else:
+                    if token is not None and tt is AskFuture:
+                        fut.started = True
+                        fut.booked = True
+                    cell.processed += 1
+                    self.n_handled += 1
                 if self.trace:
                     self._on_received(cell, msg)
                 if entry.is_async:
@@ -543,6 +555,9 @@ cdef class Runtime:
     cdef int unstash_booking(self, ActorRef cell, object token) except -1:
         """The handler stashed its message: it counts as not handled yet (it will be, later)."""
         self.stashed_current = False
+        if token is not None and type(token) is ControlToken:
+            self.n_control_handled -= 1
+            return 0
         cell.processed -= 1
         self.n_handled -= 1
         if token is not None and type(token) is AskFuture:
@@ -686,7 +701,7 @@ cdef class Runtime:
 
     def tally(self, int kind):
         """Counts an event; True if someone listens at its severity (then build and publish it
-        with ``_on_event``). Lets hot paths skip building details nobody will read."""
+        with ``_on_event``). Lets hot paths skip building details nobody will read. Any thread."""
         self.event_counts[kind] += 1
         return _severity[kind] >= self.event_threshold
 
@@ -695,11 +710,14 @@ cdef class Runtime:
         return self.now()
 
     def emit(self, int kind, cell, details=None):
-        """Counts an event and builds it for subscribers listening at its severity.
+        """Counts an event and builds it for subscribers listening at its severity (loop thread
+        only: subscribers are called here).
 
         `details` is a dict, or a zero-argument callable returning one, called only when the
         event is built (so costly details cost nothing while nobody listens).
         """
+        if self.thread_id != 0 and PyThread_get_thread_ident() != self.thread_id:
+            raise wrong_thread("emit", self, None, None, _SYNC_FIX)
         self.event_counts[kind] += 1
         if _severity[kind] >= self.event_threshold:
             if details is not None and type(details) is not dict:

@@ -29,9 +29,9 @@ async def main() -> None:
         await orders.stop()
         print("events:", seen)
         stats = orders.stats()
-        print("orders processed", stats["processed"], "failed", stats["failed"])
+        print("orders processed", stats.processed, "failed", stats.failed)
         ledger = system.stats()
-        print("sent", ledger["sent"], "handled", ledger["handled"])
+        print("sent", ledger.sent, "handled", ledger.handled)
 
 
 if __name__ == "__main__":
