@@ -17,6 +17,11 @@ cdef class AskFuture:
     ``add_done_callback``...), so it can be passed to ``asyncio.gather``, ``asyncio.wait_for`` or
     ``asyncio.shield``. Cancelling it before the handler starts withdraws the ask: the handler is
     not run.
+
+    Like an asyncio future it belongs to the loop's thread: ``cancel()``,
+    ``add_done_callback()`` and ``remove_done_callback()`` raise `airsrt.WrongThreadError`
+    elsewhere, while ``done()``, ``cancelled()``, ``result()``, ``exception()`` and
+    ``get_loop()`` only read it and work from any thread.
     """
 
     def __cinit__(self):

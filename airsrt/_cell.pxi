@@ -1398,8 +1398,9 @@ cdef str call_site(str what, ActorRef target, object msg):
     """``ask(Order) to Worker#3``: how errors name the call they are about."""
     if target is None:
         return what
-    arg = type(msg).__name__ if msg is not None else ""
-    return f"{what}({arg}) to {target.display_name()}:"
+    if msg is None:
+        return f"{what}() on {target.display_name()}:"
+    return f"{what}({type(msg).__name__}) to {target.display_name()}:"
 
 
 def _check_timeout(timeout, what, target=None, msg=None):

@@ -250,14 +250,14 @@ class DeadLetters:
         return self._history
 
     def recent(self) -> list[DeadLetter]:
-        """The most recent dead letters, newest last: at most `history` of them."""
+        """The most recent dead letters, newest last: at most `history` of them; any thread."""
         return list(self._recent)
 
     def counts(self) -> dict[str, int]:
         """Every dead letter so far by reason, e.g. ``{"stopped": 3, "mailbox_full": 120}``.
 
-        Kept in full, however many `recent` keeps. A tell from another thread to a stopped
-        actor is counted in `count` at once and here once the loop has recorded it.
+        Kept in full, however many `recent` keeps; any thread. A tell from another thread to a
+        stopped actor is counted in `count` at once and here once the loop has recorded it.
         """
         return dict(self._by_reason)
 
