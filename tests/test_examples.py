@@ -40,9 +40,12 @@ EXPECTED = {
         "answer: 2",
         "events: ['actor.failed', 'actor.stopped']",
         "orders processed 4 failed 1",
-        "sent 4 handled 4",
+        "sent 5 handled 4 dead letters 1",
+        "every message has one outcome: True",
+        "dead letters by reason: {'stopped': 1}",
     ],
     "threads.py": ["total: 4000", "largest answer seen by a thread: 4000"],
+    "typed_replies.py": ["balance: 6", "label is really an int"],
     "testing_supervised.py": [],  # runs pytest on itself; the exit status says it passed  # runs pytest on itself: the return code says it passed
     "worker_pool.py": [
         "40 images resized; round robin gave each worker [10, 10, 10, 10]",
