@@ -206,14 +206,14 @@ cdef class Runtime:
     cdef public unsigned long long n_returned
     cdef public unsigned long long n_withdrawn
     cdef public unsigned long long n_late_replies
-    # The runtime's own messages (notices, supervisor requests): counted apart from the ledger.
-    cdef public unsigned long long n_control_sent
-    cdef public unsigned long long n_control_handled
-    cdef public unsigned long long n_control_dropped
     cdef public unsigned long long n_spawned
     cdef public unsigned long long n_stopped
     cdef public unsigned long long n_restarts
     cdef public unsigned long long n_failures
+    # The runtime's own messages (notices, supervisor requests): counted apart from the ledger.
+    cdef public unsigned long long n_control_sent
+    cdef public unsigned long long n_control_handled
+    cdef public unsigned long long n_control_dropped
 
     cdef double now(self) except? -1.0
     cdef int schedule(self, ActorRef cell) except -1

@@ -421,7 +421,6 @@ cdef class Runtime:
         cdef object token
         cdef object tt
         cdef bint resume
-        cdef bint control
         cdef long long started_ns = 0
         cdef PyObject* raw
         if ctx is None:
@@ -453,7 +452,6 @@ cdef class Runtime:
                 if cell.n_putters:
                     self._on_admit(cell)
                 n += 1
-                control = False
                 if token is not None:
                     tt = type(token)
                     if tt is AskFuture:
@@ -470,11 +468,9 @@ cdef class Runtime:
                         if cell.sched != S_RUNNING or ctx is not cell.ctx:
                             break
                         continue
-                    elif tt is ControlToken:
-                        if (<ControlToken>token).withdrawn():
-                            self.n_control_dropped += 1
-                            continue
-                        control = True
+                    elif tt is ControlToken and (<ControlToken>token).withdrawn():
+                        self.n_control_dropped += 1
+                        continue
                 if slot.deadline != 0.0 and self.now() > slot.deadline:
                     self._on_expired(cell, msg, token)
                     continue
@@ -484,10 +480,14 @@ cdef class Runtime:
                     # against the old one when it was sent.
                     drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
                     continue
-                if control:
+                # A tell pays no more than before: its token is None.
+                if token is None:
+                    cell.processed += 1
+                    self.n_handled += 1
+                elif tt is ControlToken:
                     self.n_control_handled += 1     # the runtime's own message: not the user's
                 else:
-                    if token is not None and tt is AskFuture:
+                    if tt is AskFuture:
                         fut.started = True
                         fut.booked = True
                     cell.processed += 1
