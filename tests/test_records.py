@@ -229,3 +229,42 @@ async def test_pool_stats_and_latency_records():
         exported = stats.as_dict()
         assert exported["workers"][0]["latency"]["count"] == 3
         assert exported["processed"] == 6
+
+
+class Later(airsrt.Message[None]):
+    pass
+
+
+class Stasher(Actor):
+    """Stashes the Terminated notice it gets until told Later."""
+
+    def __init__(self, target: airsrt.ActorRef) -> None:
+        self.holding = True
+        self.got: list[str] = []
+        self.context.watch(target)
+
+    @handler
+    def terminated(self, msg: airsrt.Terminated) -> None:
+        if self.holding:
+            self.context.stash(msg)
+        else:
+            self.got.append("Terminated")
+
+    @handler
+    def later(self, msg: Later) -> None:
+        self.holding = False
+        self.context.unstash_all()
+
+
+async def test_a_stashed_notice_is_counted_once_when_it_is_finally_handled(actor_system):
+    target = actor_system.spawn(Worker)
+    stasher = actor_system.spawn(Stasher, target)
+    await target.stop()
+    await _until(lambda: actor_system.stats().control.sent == 1 and stasher.mailbox_size() == 0
+                 and stasher.stats().state == "IDLE", "the notice arrived and was stashed")
+    assert actor_system.stats().control.handled == 0      # stashed: not handled yet
+    await stasher.ask(Later())
+    await _until(lambda: stasher._actor.got == ["Terminated"], "the notice was handled")
+    stats = actor_system.stats()
+    assert (stats.control.sent, stats.control.handled, stats.control.dropped) == (1, 1, 0)
+    assert (stats.sent, stats.handled) == (1, 1) and stasher.stats().processed == 1
