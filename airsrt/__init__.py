@@ -68,6 +68,7 @@ from airsrt._mailbox import Backpressure, Mailbox, Priority
 from airsrt._messages import Message, Published, ReceiveTimeout, Terminated
 from airsrt._pools import PoolRef, Routing
 from airsrt._monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
+from airsrt._stats import ActorStats, ControlTraffic, HandlerLatency, PoolStats, SystemStats
 from airsrt._strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
 from airsrt._guardian import Guardian
 from airsrt._supervisor import ChildInfo, ChildSpec, supervisor
@@ -89,6 +90,7 @@ __all__ = [
     "Actor",
     "ActorRef",
     "ActorStartError",
+    "ActorStats",
     "ActorStoppedError",
     "ActorSystem",
     "AirsrtError",
@@ -104,6 +106,7 @@ __all__ = [
     "ConfigWarning",
     "ConfigurationError",
     "Context",
+    "ControlTraffic",
     "DeadLetter",
     "DeadLetters",
     "DeadlockError",
@@ -112,6 +115,7 @@ __all__ = [
     "EventStream",
     "Guardian",
     "HandlerError",
+    "HandlerLatency",
     "Health",
     "HealthCheck",
     "HealthCheckError",
@@ -123,6 +127,7 @@ __all__ = [
     "OneForAll",
     "OneForOne",
     "PoolRef",
+    "PoolStats",
     "Priority",
     "Published",
     "ReceiveTimeout",
@@ -139,6 +144,7 @@ __all__ = [
     "Subscription",
     "SupervisorRef",
     "SystemNotRunningError",
+    "SystemStats",
     "Terminated",
     "Timer",
     "UnhandledMessageError",

@@ -335,7 +335,8 @@ class Context:
     Every actor has one, from its `__init__` on ([`Actor.context`][airsrt.Actor.context]). It
     spawns and watches other actors, stops its own actor, schedules messages to it, stashes
     messages for later and runs blocking code off the loop. Use it from the actor's own
-    handlers and hooks only.
+    handlers and hooks only, on the loop's thread: from another thread its methods raise
+    [`WrongThreadError`][airsrt.WrongThreadError] (`mailbox_size` and the properties excepted).
     """
 
     __slots__ = ("_cell",)
@@ -370,9 +371,10 @@ class Context:
 
         Args:
             node: In an `airsrt.ray` cluster, the node to spawn it in (a node name, or
-                ``"spread"``); None spawns it here. A child in another node is stopped when
+                `"spread"`); None spawns it here. A child in another node is stopped when
                 this actor stops, after it (not children-first).
         """
+        _core._check_thread(self._cell.system, "context.spawn", self._cell)
         if node is not None:
             if _remote.hooks is None:
                 raise ConfigurationError(
@@ -389,36 +391,42 @@ class Context:
         Args:
             reason: ``"normal"`` or ``"shutdown"`` (both normal exits for restart policies).
         """
+        _core._check_thread(self._cell.system, "context.stop", self._cell)
         lifecycle.stop_self(self._cell, reason)
 
     def watch(self, ref: ActorRef) -> None:
         """Receive [`airsrt.Terminated`][airsrt.Terminated] when `ref` stops for good (at once
         if it already has). Needs a handler for `Terminated`."""
+        _core._check_thread(self._cell.system, "context.watch", self._cell)
         lifecycle.watch(self._cell, ref)
 
     def unwatch(self, ref: ActorRef) -> None:
         """Stop watching `ref`; no [`Terminated`][airsrt.Terminated] for it is delivered
         afterwards."""
+        _core._check_thread(self._cell.system, "context.unwatch", self._cell)
         lifecycle.unwatch(self._cell, ref)
 
     def mailbox_size(self) -> int:
-        """Number of user messages waiting in this actor's mailbox."""
+        """Number of messages waiting in this actor's mailbox; any thread."""
         return self._cell.mailbox_size()
 
     def schedule_once(self, delay: float, msg: Any, key: Any = None) -> Timer:
         """Sends `msg` to this actor after `delay` seconds; a `key` replaces the timer with that
         key. Cancelled when the actor stops or restarts."""
+        _core._check_thread(self._cell.system, "context.schedule_once", self._cell)
         return schedule(self._cell, delay, msg, key, repeat=False)
 
     def schedule_repeat(self, interval: float, msg: Any, key: Any = None) -> Timer:
         """Sends `msg` to this actor every `interval` seconds (at most one tick queued at a
         time); a `key` replaces the timer with that key."""
+        _core._check_thread(self._cell.system, "context.schedule_repeat", self._cell)
         return schedule(self._cell, interval, msg, key, repeat=True)
 
     def pipe_to_self(self, awaitable: Awaitable[T], to_msg: Callable[[T | BaseException], Any]) -> asyncio.Task[T]:
         """Awaits `awaitable` without blocking the mailbox, then delivers
         ``to_msg(result_or_exception)`` to this actor as a normal message. Cancelled if the
         actor stops or restarts first."""
+        _core._check_thread(self._cell.system, "context.pipe_to_self", self._cell)
         return patterns.pipe_to_self(self._cell, awaitable, to_msg)
 
     def stash(self, msg: Any) -> None:
@@ -428,21 +436,25 @@ class Context:
         Raises:
             StashOverflowError: The stash is full.
         """
+        _core._check_thread(self._cell.system, "context.stash", self._cell)
         patterns.stash(self._cell, msg)
 
     def unstash_all(self) -> int:
         """Puts the stashed messages back, ahead of newer ones, in the order they were stashed;
         returns how many."""
+        _core._check_thread(self._cell.system, "context.unstash_all", self._cell)
         return patterns.unstash_all(self._cell)
 
     def set_receive_timeout(self, seconds: float | None) -> None:
         """Sends [`airsrt.ReceiveTimeout`][airsrt.ReceiveTimeout] after `seconds` without a
         message (again while the actor stays idle); `None` turns it off. Needs a handler for
         `ReceiveTimeout`."""
+        _core._check_thread(self._cell.system, "context.set_receive_timeout", self._cell)
         patterns.set_receive_timeout(self._cell, seconds)
 
     def run_blocking(self, fn: Callable[..., T], *args: Any) -> Awaitable[T]:
         """Runs a blocking function in the loop's default executor; await the result."""
+        _core._check_thread(self._cell.system, "context.run_blocking", self._cell)
         if not callable(fn):
             raise TypeError(f"run_blocking() needs a callable, got {fn!r}")
         loop: asyncio.AbstractEventLoop = self._cell.system.loop

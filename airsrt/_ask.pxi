@@ -17,6 +17,11 @@ cdef class AskFuture:
     ``add_done_callback``...), so it can be passed to ``asyncio.gather``, ``asyncio.wait_for`` or
     ``asyncio.shield``. Cancelling it before the handler starts withdraws the ask: the handler is
     not run.
+
+    Like an asyncio future it belongs to the loop's thread: ``cancel()``,
+    ``add_done_callback()`` and ``remove_done_callback()`` raise `airsrt.WrongThreadError`
+    elsewhere, while ``done()``, ``cancelled()``, ``result()``, ``exception()`` and
+    ``get_loop()`` only read it and work from any thread.
     """
 
     def __cinit__(self):
@@ -48,9 +53,12 @@ cdef class AskFuture:
         raise _InvalidStateError("Exception is not set.")
 
     def add_done_callback(self, fn, *, context=None):
-        """Calls ``fn(self)`` through the loop once the ask is done (at once if it is)."""
+        """Calls ``fn(self)`` through the loop once the ask is done (at once if it is); loop
+        thread only."""
         if self.rt is None:
             raise _not_an_ask()
+        if PyThread_get_thread_ident() != self.rt.thread_id:
+            raise ask_wrong_thread(self, "add_done_callback")
         if self.fstate != F_PENDING:
             self.rt.loop.call_soon(fn, self, context=context)
         elif self._cb0 is None:
@@ -62,8 +70,10 @@ cdef class AskFuture:
             self._callbacks.append((fn, context))
 
     def remove_done_callback(self, fn):
-        """Removes every registration of ``fn``; returns how many there were."""
+        """Removes every registration of ``fn``; returns how many there were (loop thread)."""
         cdef int removed = 0
+        if self.rt is not None and PyThread_get_thread_ident() != self.rt.thread_id:
+            raise ask_wrong_thread(self, "remove_done_callback")
         if self._cb0 is not None and self._cb0 == fn:
             self._cb0 = None
             self._ctx0 = None
@@ -77,12 +87,15 @@ cdef class AskFuture:
     def cancel(self, msg=None):
         """Withdraws the ask. Returns False if it was already done.
 
-        If the handler has not started, it never will; the ask counts as withdrawn.
+        If the handler has not started, it never will; the ask counts as withdrawn. Loop
+        thread only (from another thread, ``system.loop.call_soon_threadsafe(fut.cancel)``).
         """
-        if self.fstate != F_PENDING:
-            return False
         if self.rt is None:
             raise _not_an_ask()
+        if PyThread_get_thread_ident() != self.rt.thread_id:
+            raise ask_wrong_thread(self, "cancel")
+        if self.fstate != F_PENDING:
+            return False
         self.fstate = F_CANCELLED
         self._cancel_message = msg
         if not self.booked:
@@ -173,6 +186,13 @@ cdef class AskFuture:
             for fn, ctx in pending:
                 call_with_context(call_soon, fn, self, ctx)
         return 0
+
+
+cdef object ask_wrong_thread(AskFuture fut, str what):
+    return wrong_thread(
+        f"AskFuture.{what}", fut.rt, fut.target, fut.msg,
+        "use the ask's future on the loop's thread (other threads use ref.ask_blocking)",
+    )
 
 
 cdef object _not_an_ask():

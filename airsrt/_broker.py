@@ -84,7 +84,9 @@ def _route(subs: list[_Sub]) -> _core.Route:
 class Broker(_core.BrokerCore):
     """Topic pub-sub, broadcast and request-reply between actors (and plain callables).
 
-    ``publish`` is compiled (``_core.BrokerCore``); the rest is here.
+    ``publish`` is compiled (``_core.BrokerCore``); the rest is here. `subscribe`, `publish`,
+    `request` and `gather` belong to the loop's thread (`airsrt.WrongThreadError` elsewhere);
+    `subscribers` works from any thread.
 
     Attributes:
         dead_letter_unrouted: Record a dead letter (reason ``no_subscriber``) when a publish
@@ -120,7 +122,9 @@ class Broker(_core.BrokerCore):
         Raises:
             ConfigurationError: An invalid topic pattern.
             TypeError: Neither an ActorRef nor a callable.
+            WrongThreadError: Called from a thread other than the loop's.
         """
+        _core._check_thread(self._system, "broker.subscribe")
         _check_topic(topic, pattern=True)
         target = ref_or_callable
         if isinstance(target, _core.ActorRef):
@@ -144,10 +148,11 @@ class Broker(_core.BrokerCore):
             self._by_cell.setdefault(target, []).append(sub)
         self._cache.clear()
         self._system.emit(EV_SUBSCRIBED, target if isinstance(target, _core.ActorRef) else None, {"topic": topic})
-        return Subscription(lambda: self._remove(sub))
+        return Subscription(lambda: self._remove(sub), self._system)
 
     def subscribers(self, topic: str) -> list[Any]:
-        """The refs and callables a publish to `topic` would reach, in subscription order."""
+        """The refs and callables a publish to `topic` would reach, in subscription order; any
+        thread."""
         _check_topic(topic, pattern=False)
         return [s.target for s in self._route(topic).subs]
 
@@ -230,10 +235,12 @@ class Broker(_core.BrokerCore):
 
         Raises:
             NoSubscriberError: Nobody is subscribed (at once).
+            WrongThreadError: Run on a thread other than the loop's.
             Exception: Whatever the chosen subscriber's ask raises: its handler's own
                 exception, [`AskTimeoutError`][airsrt.AskTimeoutError],
                 [`ActorStoppedError`][airsrt.ActorStoppedError]...
         """
+        _core._check_thread(self._system, "broker.request", None, True)
         _check_topic(topic, pattern=False)
         subs = self._route(topic).subs
         if not subs:
@@ -252,7 +259,11 @@ class Broker(_core.BrokerCore):
         A subscriber that fails or times out is reported in its
         [`BrokerReply`][airsrt.BrokerReply]; the others' answers are still returned. No
         subscribers gives an empty list.
+
+        Raises:
+            WrongThreadError: Run on a thread other than the loop's.
         """
+        _core._check_thread(self._system, "broker.gather", None, True)
         _check_topic(topic, pattern=False)
         subs = self._route(topic).subs
         outcomes = await asyncio.gather(

@@ -5,6 +5,8 @@
 # cycles it takes part in (actor <-> cell, cell -> queued messages) are broken explicitly when the
 # actor stops (airsrt/_lifecycle.py), and a live cell is owned by its system's tree.
 
+from airsrt._stats import ActorStats as _ActorStats
+
 # Scheduling state: where the cell is with respect to the dispatcher.
 cdef enum:
     S_IDLE = 0          # nothing to do, or waiting for a lifecycle step
@@ -289,6 +291,10 @@ cdef class ActorRef:
     Refs are created by `ActorSystem.spawn` (never directly), are hashable, and stay equal
     across the restarts of a supervised actor: a restart replaces the actor instance behind the
     ref and keeps its mailbox.
+
+    Threads: `tell`, `ask_blocking`, `mailbox_size`, `stats` and the properties (`is_alive`,
+    `name`, `incarnation`, `system`) work from any thread. `ask`, `send`, `stop` and `ready`
+    belong to the loop's thread and raise `airsrt.WrongThreadError` elsewhere.
     """
 
     def __init__(self, *args, **kwargs):
@@ -337,7 +343,8 @@ cdef class ActorRef:
             post(self, msg, None, deadline, level, VIA_TELL)
 
     def ask(self, msg, timeout=_DEFAULT, ttl=None, priority=None):
-        """Sends `msg` and returns an awaitable for the handler's return value.
+        """Sends `msg` and returns an awaitable for the handler's return value (loop thread
+        only; other threads use `ask_blocking`).
 
         The message is sent at call time, whether or not the result is awaited.
 
@@ -357,7 +364,8 @@ cdef class ActorRef:
             ``StopIteration``, ``KeyboardInterrupt`` and ``SystemExit`` arrive wrapped in
             ``HandlerError``); ``AskTimeoutError``; ``ActorStoppedError``; ``MailboxFullError``.
             At the call site: ``UnhandledMessageError``, ``DeadlockError``,
-            ``SystemNotRunningError``, and ``ValueError``/``TypeError`` for a bad timeout.
+            ``SystemNotRunningError``, ``WrongThreadError`` (called from another thread), and
+            ``ValueError``/``TypeError`` for a bad timeout.
         """
         cdef Runtime rt = self.rt
         cdef HandlerEntry entry
@@ -409,15 +417,18 @@ cdef class ActorRef:
         return fut
 
     def send(self, msg, timeout=None):
-        """Like `tell`, but on a full ``BLOCK`` mailbox waits for room (a coroutine).
+        """Like `tell`, but on a full ``BLOCK`` mailbox waits for room (a coroutine; await it on
+        the loop).
 
         Raises:
             MailboxFullError: `timeout` seconds passed before there was room.
+            WrongThreadError: Run on a thread other than the loop's (use `tell` there).
         """
         return _ref_ops.send(self, msg, timeout)
 
     def ask_blocking(self, msg, timeout=_DEFAULT):
-        """Asks from a thread other than the loop's and blocks for the answer.
+        """Asks from a thread other than the loop's and blocks for the answer: the thread-safe
+        way to ask.
 
         Raises:
             DeadlockError: Called on the event loop's own thread (it would block the loop).
@@ -439,13 +450,15 @@ cdef class ActorRef:
 
     def _deliver(self, msg, token=None):
         """Queues a message sent by the runtime itself (a timer tick, a notice): a message that
-        does not fit becomes a dead letter instead of an exception."""
+        does not fit becomes a dead letter instead of an exception. With a `ControlToken` it is
+        control traffic (see `ControlToken`), outside the user's ledger."""
         if self.rt is None:
             raise _not_a_ref()
         post(self, msg, token, 0.0, self.check_level(None), VIA_RUNTIME)
 
     def stop(self, drain=False, timeout=5.0):
-        """Stops the actor (a coroutine): after the current message, or after the queued ones.
+        """Stops the actor (a coroutine; await it on the loop): after the current message, or
+        after the queued ones.
 
         Args:
             drain: ``False`` stops after the current message and dead-letters the rest;
@@ -453,14 +466,19 @@ cdef class ActorRef:
             timeout: Seconds the current handler gets to finish before it is cancelled.
 
         A supervised child stopped this way is not restarted (like ``terminate_child``).
+
+        Raises:
+            WrongThreadError: Run on a thread other than the loop's; nothing was changed (from
+                another thread: ``asyncio.run_coroutine_threadsafe(ref.stop(), system.loop)``).
         """
         return _ref_ops.stop(self, drain, timeout)
 
     def ready(self):
-        """Waits until ``on_start`` has finished (a coroutine).
+        """Waits until ``on_start`` has finished (a coroutine; await it on the loop).
 
         Raises:
             ActorStartError: ``on_start`` failed.
+            WrongThreadError: Run on a thread other than the loop's.
         """
         return _ref_ops.ready(self)
 
@@ -468,48 +486,46 @@ cdef class ActorRef:
 
     @property
     def is_alive(self):
-        """True until the actor has stopped for good (a restart does not count)."""
+        """True until the actor has stopped for good (a restart does not count). A property;
+        any thread."""
         return self.phase != P_STOPPED
 
     @property
     def name(self):
-        """The name given at spawn, or a generated display name such as ``"Worker#12"``."""
+        """The name given at spawn, or a generated display name such as ``"Worker#12"``; any
+        thread."""
         return self.display_name()
 
     @property
     def incarnation(self):
-        """1 for the first instance, incremented by each restart."""
+        """1 for the first instance, incremented by each restart; any thread."""
         return self.incarnation_
 
     @property
     def system(self):
-        """The ActorSystem this actor runs in."""
+        """The ActorSystem this actor runs in; any thread."""
         return self.rt
 
     def mailbox_size(self):
         """Messages waiting for this actor: those in its mailbox, plus those of senders parked
-        on a full BLOCK mailbox (``stats()`` counts the two apart); not the one being handled."""
+        on a full BLOCK mailbox (``stats()`` counts the two apart); not the one being handled.
+        Any thread."""
         return mb_count(self) + self.n_putters
 
     def stats(self):
-        """Counters for this actor: processed, failed, restarts, mailbox sizes, state, and
-        handler latency percentiles while the system traces messages."""
-        if self.extra is not None and self.extra.latency is not None:
-            return dict(self.basic_stats(), latency=self.extra.latency.summary())
-        return self.basic_stats()
+        """This actor's counters as an `airsrt.ActorStats` record; callable from any thread.
 
-    def basic_stats(self):
-        return {
-            "processed": self.processed,
-            "failed": self.failed,
-            "restarts": self.restarts,
-            "mailbox_size": mb_count(self) + self.n_putters,
-            "queued": mb_count(self),
-            "waiting_senders": self.n_putters,
-            "max_mailbox_size": self.max_mailbox,
-            "incarnation": self.incarnation_,
-            "state": self.state_name(),
-        }
+        Processed and failed handlers, restarts, mailbox sizes, state, and handler latency
+        percentiles while the system traces messages.
+        """
+        latency = None
+        if self.extra is not None and self.extra.latency is not None:
+            latency = self.extra.latency.summary()
+        return _ActorStats(
+            self.processed, self.failed, self.restarts, mb_count(self) + self.n_putters,
+            mb_count(self), self.n_putters, self.max_mailbox, self.incarnation_,
+            self.state_name(), latency,
+        )
 
     def __repr__(self):
         return f"<ActorRef {self.display_name()} {self.state_name()}>"
@@ -726,14 +742,15 @@ cdef class ActorRef:
                 return True
         return False
 
-    def _queued(self):
-        """User messages waiting (rings and parked senders), not counting control markers."""
-        cdef Py_ssize_t n = self.n_putters
+    def _queued(self, bint control=False):
+        """The user's messages waiting (rings and parked senders), not counting control
+        markers; with `control`, the runtime's own messages waiting instead."""
+        cdef Py_ssize_t n = 0 if control else self.n_putters
         cdef int i
         if self.levels == NULL:
-            return n + count_messages(&self.ring)
+            return n + count_messages(&self.ring, control)
         for i in range(self.nlevels):
-            n += count_messages(&self.levels[i])
+            n += count_messages(&self.levels[i], control)
         return n
 
     def _reschedule(self):
@@ -1005,7 +1022,8 @@ cdef class SupervisorRef(ActorRef):
     """
 
     def child(self, child_id):
-        """The current ref of child `child_id` (a SupervisorRef for a nested supervisor).
+        """The current ref of child `child_id` (a SupervisorRef for a nested supervisor); any
+        thread (it reads the supervisor's current children).
 
         Raises:
             ChildNotFoundError: No child has that id.
@@ -1013,23 +1031,27 @@ cdef class SupervisorRef(ActorRef):
         return _supervisor_ops.child(self, child_id)
 
     def start_child(self, spec):
-        """Adds and starts a child from a ChildSpec (a coroutine returning its ref)."""
+        """Adds and starts a child from a ChildSpec (a coroutine returning its ref; await it on
+        the loop)."""
         return _supervisor_ops.start_child(self, spec)
 
     def terminate_child(self, child_id):
-        """Stops a child for good, keeping its spec (a coroutine)."""
+        """Stops a child for good, keeping its spec (a coroutine; await it on the loop)."""
         return _supervisor_ops.terminate_child(self, child_id)
 
     def restart_child(self, child_id):
-        """Starts a terminated child again from its spec (a coroutine returning its ref)."""
+        """Starts a terminated child again from its spec (a coroutine returning its ref; await
+        it on the loop)."""
         return _supervisor_ops.restart_child(self, child_id)
 
     def delete_child(self, child_id):
-        """Forgets the spec of a child that is not running (a coroutine)."""
+        """Forgets the spec of a child that is not running (a coroutine; await it on the
+        loop)."""
         return _supervisor_ops.delete_child(self, child_id)
 
     def which_children(self):
-        """The children in start order, as ChildInfo records (a coroutine)."""
+        """The children in start order, as ChildInfo records (a coroutine; await it on the
+        loop)."""
         return _supervisor_ops.which_children(self)
 
     def __repr__(self):
@@ -1046,7 +1068,10 @@ cdef class SupervisorRef(ActorRef):
 cdef inline int post(ActorRef cell, object msg, object token, double deadline, int level,
                      int via) except -1:
     """Sends one message; returns QUEUED, PARKED or NOT_QUEUED."""
-    cell.rt.n_sent += 1
+    if token is not None and type(token) is ControlToken:
+        cell.rt.n_control_sent += 1     # the runtime's own message: outside the user's ledger
+    else:
+        cell.rt.n_sent += 1
     if cell.phase >= P_STOPPING or cell.flags & CF_CLOSING:
         return undeliverable(cell, msg, token, via)
     if cell.table.lookup(type(msg)) is None:
@@ -1102,7 +1127,10 @@ cdef int undeliverable(ActorRef cell, object msg, object token, int via) except 
     if not rt._running and via != VIA_PUBLISH:
         if token is not None and type(token) is AskFuture:
             (<AskFuture>token).booked = True
-        rt.n_rejected += 1
+        if token is not None and type(token) is ControlToken:
+            rt.n_control_dropped += 1
+        else:
+            rt.n_rejected += 1
         raise SystemNotRunningError(
             f"the actor system has shut down; {type(msg).__name__} for {cell.display_name()} "
             "was not sent (start a new ActorSystem to keep working)",
@@ -1353,6 +1381,9 @@ def _stash_task_message(ActorRef cell not None, object msg):
         return None
     token = extra.task_token
     extra.task_token = _STASHED
+    if token is not None and type(token) is ControlToken:
+        rt.n_control_handled -= 1
+        return msg, token
     cell.processed -= 1
     rt.n_handled -= 1
     if token is not None and type(token) is AskFuture:
@@ -1382,15 +1413,71 @@ cdef object wrap_for_asker(ActorRef cell, object exc, object msg):
 
 
 cdef int settle_result(ActorRef cell, object token, object result) except -1:
-    if type(token) is AskFuture and not (<AskFuture>token)._settle(result, None):
-        _late_reply(cell.rt, cell, result)
+    if type(token) is AskFuture:
+        if not (<AskFuture>token)._settle(result, None):
+            _late_reply(cell.rt, cell, result)
+    elif type(token) is ControlToken:
+        (<ControlToken>token).answer(result, None)
     return 0
 
 
 cdef int settle_error(ActorRef cell, object token, object error) except -1:
-    if type(token) is AskFuture and not (<AskFuture>token)._settle(None, error):
-        _late_reply(cell.rt, cell, error)
+    if type(token) is AskFuture:
+        if not (<AskFuture>token)._settle(None, error):
+            _late_reply(cell.rt, cell, error)
+    elif type(token) is ControlToken:
+        (<ControlToken>token).answer(None, error)
     return 0
+
+
+@cython.final
+cdef class ControlToken:
+    """Marks a message the runtime sends itself: a notice (`Terminated`, `ReceiveTimeout`, an
+    `Event` for a subscribed actor, a supervisor's child report) or a request behind a
+    `SupervisorRef` method. Such messages run through the ordinary handler path but are counted
+    as control traffic (``Runtime.n_control_*``), so the user's ledger counts the user's
+    messages only. A request carries `reply`, a loop future for its handler's answer (or the
+    error, if the message is dropped); a notice has none and shares the one `NOTICE` token.
+    """
+
+    def __init__(self, reply=None):
+        self.reply = reply
+
+    cdef int answer(self, object result, object error) except -1:
+        reply = self.reply
+        if reply is None or reply.done():
+            return 0    # a notice, or the requester stopped waiting
+        if error is not None:
+            reply.set_exception(error)
+        else:
+            reply.set_result(result)
+        return 0
+
+    cdef bint withdrawn(self) except -1:
+        """True for a request whose requester stopped waiting before its handler started."""
+        return self.reply is not None and self.reply.done()
+
+
+NOTICE = ControlToken()
+
+
+def _control_request(ActorRef cell not None, msg, str what not None):
+    """Sends `msg` to `cell` as control traffic and returns a loop future for its handler's
+    answer (the requests behind SupervisorRef's methods). Loop thread only."""
+    cdef Runtime rt = cell.rt
+    if rt is None:
+        raise _not_a_ref()
+    if PyThread_get_thread_ident() != rt.thread_id:
+        raise wrong_thread(what, rt, cell, None, _CORO_FIX)
+    if not rt._running:
+        raise SystemNotRunningError(
+            f"the actor system has shut down; {what}() on {cell.display_name()} cannot run "
+            "(start a new ActorSystem to keep working)",
+            actor=cell.display_name(),
+        )
+    reply = rt.loop.create_future()
+    cell._deliver(msg, ControlToken(reply))
+    return reply
 
 
 cdef object drop_message(ActorRef cell, object msg, object token, str reason, object error):
@@ -1409,6 +1496,13 @@ cdef object drop_message(ActorRef cell, object msg, object token, str reason, ob
         rt.n_withdrawn += 1
         return None
     if type(token) is Marker:
+        return None
+    if type(token) is ControlToken:
+        # The runtime's own message: nobody sent it, so it is no dead letter. A requester
+        # learns why its request was not handled.
+        rt.n_control_dropped += 1
+        (<ControlToken>token).answer(
+            None, error if error is not None else cell.stopped_error(msg))
         return None
     rt.n_dead_letters += 1
     _dead_letter(rt, msg, cell, reason)
@@ -1438,15 +1532,20 @@ cdef double ttl_deadline(Runtime rt, object ttl) except -1.0:
     return rt.now() + check_timeout(ttl, "ttl")
 
 
-cdef Py_ssize_t count_messages(Ring* r) noexcept:
-    """Messages in `r`, not counting control markers."""
+cdef Py_ssize_t count_messages(Ring* r, bint control) noexcept:
+    """The user's messages in `r` (or, with `control`, the runtime's own), not counting
+    control markers."""
     cdef unsigned int i
     cdef Py_ssize_t n = 0
     cdef PyObject* token
     for i in range(r.count):
         token = r.slots[(r.head + i) & (r.size - 1)].token
-        if token == NULL or type(<object>token) is not Marker:
-            n += 1
+        if token == NULL:
+            n += not control
+        elif type(<object>token) is ControlToken:
+            n += control
+        elif type(<object>token) is not Marker:
+            n += not control
     return n
 
 
@@ -1477,13 +1576,32 @@ cdef str call_site(str what, ActorRef target, object msg):
     """``ask(Order) to Worker#3``: how errors name the call they are about."""
     if target is None:
         return what
-    arg = type(msg).__name__ if msg is not None else ""
-    return f"{what}({arg}) to {target.display_name()}:"
+    if msg is None:
+        return f"{what}() on {target.display_name()}:"
+    return f"{what}({type(msg).__name__}) to {target.display_name()}:"
 
 
 def _check_timeout(timeout, what, target=None, msg=None):
     """Validates a timeout in seconds (None is the caller's business)."""
     return check_timeout(timeout, what, target, msg)
+
+
+# The fixes named by the WrongThreadError of loop-only calls.
+cdef str _SYNC_FIX = (
+    "call it on the loop's thread: from other threads, schedule it with "
+    "system.loop.call_soon_threadsafe(...), or tell an actor to do it"
+)
+cdef str _CORO_FIX = (
+    "await it on the loop: from other threads, "
+    "asyncio.run_coroutine_threadsafe(coro, system.loop).result()"
+)
+
+
+def _check_thread(Runtime rt not None, str what not None, ActorRef target=None, bint coroutine=False):
+    """Raises WrongThreadError unless called on the thread `rt` runs on (for loop-only calls;
+    a system that was never started has no thread yet, and passes)."""
+    if rt.thread_id != 0 and PyThread_get_thread_ident() != rt.thread_id:
+        raise wrong_thread(what, rt, target, None, _CORO_FIX if coroutine else _SYNC_FIX)
 
 
 cdef object wrong_thread(str what, Runtime rt, ActorRef target, object msg, str fix):

@@ -69,6 +69,13 @@ cdef class Marker:
     cdef public object item
 
 
+cdef class ControlToken:
+    cdef readonly object reply    # a loop future for the handler's answer, or None (a notice)
+
+    cdef int answer(self, object result, object error) except -1
+    cdef bint withdrawn(self) except -1
+
+
 cdef class CellExtra:
     cdef public object control
     cdef public object putters
@@ -200,6 +207,10 @@ cdef class Runtime:
     cdef public unsigned long long n_stopped
     cdef public unsigned long long n_restarts
     cdef public unsigned long long n_failures
+    # The runtime's own messages (notices, supervisor requests): counted apart from the ledger.
+    cdef public unsigned long long n_control_sent
+    cdef public unsigned long long n_control_handled
+    cdef public unsigned long long n_control_dropped
 
     cdef double now(self) except? -1.0
     cdef int schedule(self, ActorRef cell) except -1

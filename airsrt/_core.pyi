@@ -1,5 +1,6 @@
 """Types of airsrt's compiled core (airsrt/_core.pyx) for mypy and pyright."""
 
+import asyncio
 from asyncio import AbstractEventLoop, Task
 from collections.abc import Callable, Generator
 from contextvars import Context
@@ -9,6 +10,7 @@ from typing_extensions import disjoint_base
 
 from airsrt._messages import Message
 from airsrt._seam import FailureSeam, LifecycleSeam, MonitoringSeam, PatternSeam, SystemSeam
+from airsrt._stats import ActorStats
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
@@ -134,6 +136,16 @@ class TimerToken:
 class Marker:
     item: Any
     def __init__(self, item: Any) -> None: ...
+
+@final
+class ControlToken:
+    """Marks a message the runtime sends itself (control traffic, outside the user's ledger)."""
+
+    @property
+    def reply(self) -> Any: ...
+    def __init__(self, reply: Any = None) -> None: ...
+
+NOTICE: Final[ControlToken]
 
 @final
 class CellExtra:
@@ -300,22 +312,21 @@ class ActorRef:
         """1 for the first instance of the actor, incremented by each restart."""
     @property
     def system(self) -> Any:
-        """The [`ActorSystem`][airsrt.ActorSystem] the actor runs in."""
+        """The [`ActorSystem`][airsrt.ActorSystem] the actor runs in; any thread."""
     def mailbox_size(self) -> int:
-        """Messages waiting for this actor, not counting the one being handled.
+        """Messages waiting for this actor, not counting the one being handled; any thread.
 
         That is the messages in its mailbox plus those of senders waiting for room in a full
         `BLOCK` mailbox (`stats()` counts the two apart).
         """
-    def stats(self) -> dict[str, Any]:
-        """Counters for this actor.
+    def stats(self) -> ActorStats:
+        """This actor's counters as an [`ActorStats`][airsrt.ActorStats] record; any thread.
 
         Returns:
             `processed` (handlers run, failed or not), `failed`, `restarts`, `mailbox_size`,
                 `queued`, `waiting_senders`, `max_mailbox_size`, `incarnation` and `state`; while
                 the system traces messages, also `latency` (handler time percentiles, in µs).
         """
-    def basic_stats(self) -> dict[str, Any]: ...
     def state_name(self) -> str: ...
     def display_name_for(self, factory: object) -> str: ...
     def unhandled_error(self, msg: object) -> Exception: ...
@@ -355,7 +366,7 @@ class ActorRef:
     def _force_push(self, msg: object, token: object, front: bool = False) -> None: ...
     def _take_parked(self) -> list[tuple[Any, Any, Any]]: ...
     def _unpark(self, waiter: Any) -> bool: ...
-    def _queued(self) -> int: ...
+    def _queued(self, control: bool = False) -> int: ...
     def _reschedule(self) -> None: ...
     def _link(self, parent: ActorRef) -> None: ...
     def _unlink(self) -> None: ...
@@ -467,6 +478,9 @@ class Runtime:
     n_stopped: int
     n_restarts: int
     n_failures: int
+    n_control_sent: int
+    n_control_handled: int
+    n_control_dropped: int
     @property
     def loop(self) -> AbstractEventLoop:
         """The event loop the system runs on (set when it starts)."""
@@ -591,4 +605,8 @@ def _drop(cell: ActorRef, msg: object, token: object, reason: str, error: BaseEx
 def _settle(cell: ActorRef, token: object, result: object = None, error: BaseException | None = None) -> None: ...
 def _ask_pending(token: object) -> bool: ...
 def _fail_stopped(fut: AskFuture[Any]) -> bool: ...
+def _check_thread(
+    rt: Runtime, what: str, target: ActorRef | None = None, coroutine: bool = False
+) -> None: ...
+def _control_request(cell: ActorRef, msg: object, what: str) -> asyncio.Future[Any]: ...
 def _check_timeout(timeout: object, what: str, target: ActorRef | None = None, msg: object = None) -> float | None: ...

@@ -301,10 +301,12 @@ cdef class Runtime:
         Raises:
             NameTakenError: `name` belongs to a live actor.
             ActorStartError: The factory raised (the cause is attached).
-            SystemNotRunningError: The system has shut down, or no loop is running.
+            SystemNotRunningError: The system was never started (``async with ActorSystem()
+                as system:`` or ``system.start()`` starts it), or it has shut down.
+            WrongThreadError: Called from a thread other than the loop's.
         """
         if not self._running:
-            _not_running(self, "spawn")   # starts a new system on the running loop
+            _not_running(self, "spawn")   # raises: never started, or shut down
         return self.spawn_cell(self._root, factory, args, name, mailbox, ActorRef)
 
     def _spawn(self, ActorRef parent not None, factory, tuple args, name, mailbox,
@@ -511,6 +513,9 @@ cdef class Runtime:
                         if cell.sched != S_RUNNING or ctx is not cell.ctx:
                             break
                         continue
+                    elif tt is ControlToken and (<ControlToken>token).withdrawn():
+                        self.n_control_dropped += 1
+                        continue
                 if slot.deadline != 0.0 and self.now() > slot.deadline:
                     _expired(self, cell, msg, token)
                     continue
@@ -520,11 +525,18 @@ cdef class Runtime:
                     # against the old one when it was sent.
                     drop_message(cell, msg, token, "unhandled", cell.unhandled_error(msg))
                     continue
-                if token is not None and tt is AskFuture:
-                    fut.started = True
-                    fut.booked = True
-                cell.processed += 1
-                self.n_handled += 1
+                # A tell pays no more than before: its token is None.
+                if token is None:
+                    cell.processed += 1
+                    self.n_handled += 1
+                elif tt is ControlToken:
+                    self.n_control_handled += 1     # the runtime's own message: not the user's
+                else:
+                    if tt is AskFuture:
+                        fut.started = True
+                        fut.booked = True
+                    cell.processed += 1
+                    self.n_handled += 1
                 if self.trace:
                     _received(self, cell, msg)
                 if entry.is_async:
@@ -588,6 +600,9 @@ cdef class Runtime:
     cdef int unstash_booking(self, ActorRef cell, object token) except -1:
         """The handler stashed its message: it counts as not handled yet (it will be, later)."""
         self.stashed_current = False
+        if token is not None and type(token) is ControlToken:
+            self.n_control_handled -= 1
+            return 0
         cell.processed -= 1
         self.n_handled -= 1
         if token is not None and type(token) is AskFuture:
@@ -731,7 +746,7 @@ cdef class Runtime:
 
     def tally(self, int kind):
         """Counts an event; True if someone listens at its severity (then build and publish it
-        with ``events._publish``). Lets hot paths skip building details nobody will read."""
+        with `events._publish`). Lets hot paths skip building details nobody will read. Any thread."""
         self.event_counts[kind] += 1
         return _severity[kind] >= self.event_threshold
 
@@ -740,11 +755,14 @@ cdef class Runtime:
         return self.now()
 
     def emit(self, int kind, cell, details=None):
-        """Counts an event and builds it for subscribers listening at its severity.
+        """Counts an event and builds it for subscribers listening at its severity (loop thread
+        only: subscribers are called here).
 
         `details` is a dict, or a zero-argument callable returning one, called only when the
         event is built (so costly details cost nothing while nobody listens).
         """
+        if self.thread_id != 0 and PyThread_get_thread_ident() != self.thread_id:
+            raise wrong_thread("emit", self, None, None, _SYNC_FIX)
         self.event_counts[kind] += 1
         if _severity[kind] >= self.event_threshold:
             if details is not None and type(details) is not dict:

@@ -25,17 +25,31 @@ cdef class BrokerCore:
 
     cdef public dict _cache
     cdef public bint dead_letter_unrouted
+    cdef Runtime rt
 
     def __cinit__(self, *args, **kwargs):
         self._cache = {}
         self.dead_letter_unrouted = True
+        # The broker's system (its first argument): publish checks the thread against it.
+        if args and isinstance(args[0], Runtime):
+            self.rt = <Runtime>args[0]
 
     def publish(self, topic, msg):
         """Delivers `msg` to every subscription matching `topic`; returns the deliveries made.
 
         Never waits and never raises for a subscriber: a copy that cannot be queued (a full
         mailbox, a stopping actor, one without a handler for the message) becomes a dead letter.
+
+        Raises:
+            WrongThreadError: Called from a thread other than the loop's (subscribers are
+                called and queued here); tell an actor to publish instead.
         """
+        cdef Runtime rt = self.rt
+        if rt is not None and rt.thread_id != 0 and PyThread_get_thread_ident() != rt.thread_id:
+            raise wrong_thread(
+                "publish", rt, None, msg,
+                "publish from an actor or from code on the loop (tell an actor from other threads)",
+            )
         cdef PyObject* hit = PyDict_GetItem(self._cache, topic) if type(topic) is str else NULL
         cdef Route route = <Route>hit if hit != NULL else self._route_for_publish(topic)
         cdef Py_ssize_t delivered = 0

@@ -675,11 +675,12 @@ async def current_start(system: ActorSystem, cell: ActorRef) -> None:
 
 def notify(system: ActorSystem, cell: ActorRef, notice: Any) -> None:
     """Delivers a runtime notice (Terminated, a supervisor's child report) ahead of the user
-    messages already queued, past any capacity limit, through the normal handler path."""
+    messages already queued, past any capacity limit, through the normal handler path. It is
+    control traffic: counted apart from the user's ledger."""
     if cell._phase >= PHASE_STOPPING:
         return
-    system.n_sent += 1
-    cell._force_push(notice, None, front=True)
+    system.n_control_sent += 1
+    cell._force_push(notice, _core.NOTICE, front=True)
     cell._reschedule()
 
 

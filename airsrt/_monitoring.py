@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from airsrt import _core
 from airsrt._errors import AskTimeoutError, ConfigurationError, SlowHandlerError, SlowHandlerWarning
+from airsrt._stats import HandlerLatency
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -80,16 +81,26 @@ class Event:
 
 
 class Subscription:
-    """A registration that can be cancelled; ``cancel()`` is idempotent."""
+    """A registration that can be cancelled; ``cancel()`` is idempotent.
 
-    __slots__ = ("_cancel", "active")
+    `cancel` belongs to the loop's thread; `active` can be read from any thread.
+    """
 
-    def __init__(self, cancel: Callable[[], None]) -> None:
+    __slots__ = ("_cancel", "_system", "active")
+
+    def __init__(self, cancel: Callable[[], None], system: ActorSystem | None = None) -> None:
         self._cancel = cancel
+        self._system = system
         self.active = True
 
     def cancel(self) -> None:
-        """Stops the deliveries."""
+        """Stops the deliveries.
+
+        Raises:
+            WrongThreadError: Called from a thread other than the loop's.
+        """
+        if self._system is not None:
+            _core._check_thread(self._system, "subscription.cancel")
         if self.active:
             self.active = False
             self._cancel()
@@ -103,6 +114,8 @@ class Subscription:
 
 class EventStream:
     """``system.events``: subscribe to events, read recent ones, count them.
+
+    `subscribe` belongs to the loop's thread; `recent` and `snapshot` work from any thread.
 
     Args:
         system: The owning system.
@@ -129,8 +142,10 @@ class EventStream:
         """Delivers every event of at least `min_severity` to a callable or an actor.
 
         A callable is called synchronously as the event happens (keep it short; an exception in
-        it is logged and ignored). An actor is sent the [`Event`][airsrt.Event] with `tell`; it
-        needs a handler for `Event`.
+        it is logged and ignored). An actor is sent the [`Event`][airsrt.Event] as a message;
+        it needs a handler for `Event`. Events are the runtime's messages, so they are counted
+        as control traffic (`system.stats().control`), not in the user's ledger; one the
+        actor's mailbox cannot take is dropped.
 
         Args:
             callback_or_ref: A function of one [`Event`][airsrt.Event], or an actor's ref.
@@ -142,7 +157,9 @@ class EventStream:
 
         Raises:
             UnhandledMessageError: The actor has no handler for `Event`.
+            WrongThreadError: Called from a thread other than the loop's.
         """
+        _core._check_thread(self._system, "events.subscribe")
         severity = Severity(min_severity)
         if isinstance(callback_or_ref, _core.ActorRef):
             ref = callback_or_ref
@@ -151,7 +168,7 @@ class EventStream:
 
             def deliver(event: Event) -> None:
                 if ref.is_alive:
-                    ref.tell(event)
+                    ref._deliver(event, _core.NOTICE)
 
             fn: Callable[[Event], Any] = deliver
         elif callable(callback_or_ref):
@@ -171,14 +188,15 @@ class EventStream:
                 pass
             self._update_threshold()
 
-        return Subscription(cancel)
+        return Subscription(cancel, self._system)
 
     def recent(self) -> list[Event]:
-        """The most recent events at or above the history severity, newest last."""
+        """The most recent events at or above the history severity, newest last; any thread."""
         return list(self._history)
 
     def snapshot(self) -> dict[str, int]:
-        """Counts of every event emitted so far: one key per kind name and per severity name."""
+        """Counts of every event emitted so far: one key per kind name and per severity name;
+        any thread."""
         counts = self._system._event_counts()
         out: dict[str, int] = {}
         by_severity = dict.fromkeys((s.name for s in Severity), 0)
@@ -231,26 +249,47 @@ class DeadLetter:
 
 
 class DeadLetters:
-    """``system.dead_letters``: how many messages ended as dead letters, and the latest ones."""
+    """``system.dead_letters``: how many messages ended as dead letters, and the latest ones.
+
+    `recent` keeps only the newest ``ActorSystem(dead_letter_history=1000)`` of them (0 keeps
+    none); `count` and `counts` count every one. All of it can be read from any thread.
+    """
 
     def __init__(self, system: ActorSystem, history: int) -> None:
-        if history < 0:
-            raise ConfigurationError(f"dead_letter_history must be >= 0, got {history}")
+        if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+            raise ConfigurationError(f"dead_letter_history must be an int >= 0, got {history!r}")
         self._system = system
         self._recent: deque[DeadLetter] = deque(maxlen=history or None)
         self._keep = history > 0
+        self._history = history
+        self._by_reason: dict[str, int] = {}
 
     @property
     def count(self) -> int:
         """Total dead letters so far (undelivered messages plus late replies)."""
         return int(self._system.n_dead_letters + self._system.n_late_replies)
 
+    @property
+    def history(self) -> int:
+        """How many dead letters `recent` keeps (``ActorSystem(dead_letter_history=...)``)."""
+        return self._history
+
     def recent(self) -> list[DeadLetter]:
-        """The most recent dead letters, newest last."""
+        """The most recent dead letters, newest last: at most `history` of them; any thread."""
         return list(self._recent)
+
+    def counts(self) -> dict[str, int]:
+        """Every dead letter so far by reason, e.g. ``{"stopped": 3, "mailbox_full": 120}``.
+
+        Kept in full, however many `recent` keeps; any thread. A tell from another thread to a
+        stopped actor is counted in `count` at once and here once the loop has recorded it.
+        """
+        return dict(self._by_reason)
 
     def _record(self, message: Any, recipient: ActorRef | None, reason: str) -> None:
         letter = DeadLetter(message, recipient, reason)
+        by_reason = self._by_reason
+        by_reason[reason] = by_reason.get(reason, 0) + 1
         if self._keep:
             self._recent.append(letter)
         system = self._system
@@ -280,16 +319,16 @@ class LatencyLog:
         self.recent.append(duration_ns)
         self.count += 1
 
-    def summary(self) -> dict[str, float]:
-        """Percentiles of the recent durations, in microseconds."""
+    def summary(self) -> HandlerLatency | None:
+        """Percentiles of the recent durations, in microseconds (None before the first)."""
         values = sorted(self.recent)
         if not values:
-            return {"count": 0}
+            return None
 
         def at(q: float) -> float:
             return values[min(int(q * len(values)), len(values) - 1)] / 1000
 
-        return {"count": self.count, "p50_us": at(0.5), "p90_us": at(0.9), "p99_us": at(0.99), "max_us": values[-1] / 1000}
+        return HandlerLatency(self.count, at(0.5), at(0.9), at(0.99), values[-1] / 1000)
 
 
 # -- what the compiled core calls back (see ``_seam.MonitoringSeam``) -----------------------------

@@ -160,7 +160,7 @@ def _expire(cell: ActorRef, timeout: _ReceiveTimeout) -> None:
         return
     if cell._sched != SCHED_IDLE or cell.mailbox_size():
         return  # busy again; its next idle moment restarts the clock
-    cell._deliver(ReceiveTimeout())
+    cell._deliver(ReceiveTimeout(), _core.NOTICE)  # the runtime's own message: control traffic
 
 
 # -- the end of an incarnation ----------------------------------------------------------------

@@ -15,18 +15,22 @@ import enum
 import random
 import zlib
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from airsrt import _core
 from airsrt._errors import ActorStartError, ConfigurationError
 from airsrt._mailbox import Mailbox
+from airsrt._messages import Message
+from airsrt._stats import PoolStats
 from airsrt._strategies import OneForOne, Strategy
 from airsrt._supervisor import ChildSpec, Supervisor, _ChildExited
 
 if TYPE_CHECKING:
-    from airsrt._core import ActorRef, SupervisorRef
+    from airsrt._core import ActorRef, AskFuture, SupervisorRef, _Default
 
 __all__ = ["PoolRef", "Routing"]
+
+R = TypeVar("R")
 
 _VNODES = 64  # points per worker on the consistent-hash ring
 
@@ -38,7 +42,9 @@ class Routing(enum.Enum):
         ROUND_ROBIN: Each worker in turn.
         RANDOM: A worker at random.
         SMALLEST_MAILBOX: The worker with the fewest queued messages (an idle one first).
-        BROADCAST: Every worker gets a copy; an ask gathers every reply into a list.
+        BROADCAST: Every worker gets a copy of a tell or send; ask with ``pool.ask_all``,
+            which gathers every reply into a list (``pool.ask`` refuses, since one reply
+            would not be the answer of a broadcast).
         CONSISTENT_HASH: ``key(msg)`` decides: equal keys always reach the same worker slot.
     """
 
@@ -93,7 +99,12 @@ class PoolSupervisor(Supervisor):
 
 
 class PoolRef:
-    """A ref to a pool: ``tell``, ``ask`` and ``send`` go to one worker, chosen per message.
+    """A ref to a pool: ``tell``, ``ask`` and ``send`` go to one worker, chosen per message;
+    ``ask_all`` asks every worker.
+
+    Threads: `tell`, `mailbox_size`, `stats` and the properties work from any thread; `ask`,
+    `ask_all`, `send`, `ready` and `stop` belong to the loop's thread and raise
+    `airsrt.WrongThreadError` elsewhere.
 
     Attributes:
         routing: The pool's [`Routing`][airsrt.Routing].
@@ -137,25 +148,79 @@ class PoolRef:
         at = bisect.bisect(hashes, _hash(str(self._key(msg)))) % len(hashes)
         return slots[owners[at]]
 
-    def tell(self, msg: Any, ttl: float | None = None, priority: Any = None) -> None:
+    def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None:
         """Sends `msg` to one worker (every worker for BROADCAST); like
-        [`ActorRef.tell`][airsrt.ActorRef.tell]."""
+        [`ActorRef.tell`][airsrt.ActorRef.tell], it works from any thread."""
         if self.routing is Routing.BROADCAST:
             for worker in tuple(self._slots):
                 worker.tell(msg, ttl, priority)
             return
         self._pick(msg).tell(msg, ttl, priority)
 
-    def ask(self, msg: Any, timeout: Any = _core.DEFAULT, ttl: float | None = None, priority: Any = None) -> Any:
-        """Asks one worker; for BROADCAST, every worker, and the awaitable gives the list of
-        their replies in slot order."""
+    @overload
+    def ask(
+        self,
+        msg: Message[R],
+        timeout: float | None | _Default = ...,
+        ttl: float | None = None,
+        priority: int | None = None,
+    ) -> AskFuture[R]: ...
+    @overload
+    def ask(
+        self,
+        msg: object,
+        timeout: float | None | _Default = ...,
+        ttl: float | None = None,
+        priority: int | None = None,
+    ) -> AskFuture[Any]: ...
+    def ask(
+        self,
+        msg: object,
+        timeout: float | None | _Default = _core.DEFAULT,
+        ttl: float | None = None,
+        priority: int | None = None,
+    ) -> AskFuture[Any]:
+        """Asks the worker the routing picks; like ``ActorRef.ask`` (typed by the message's
+        ``Message[R]``, loop thread only).
+
+        Raises:
+            ConfigurationError: The pool routes BROADCAST: use `ask_all` for every reply.
+            WrongThreadError: Called from a thread other than the loop's.
+        """
         if self.routing is Routing.BROADCAST:
-            return asyncio.gather(*(w.ask(msg, timeout, ttl, priority) for w in tuple(self._slots)))
+            raise ConfigurationError(
+                f"pool {self.name} routes BROADCAST, so an ask would have one reply per worker; "
+                f"use 'await pool.ask_all({type(msg).__name__}(...))' for the list of replies"
+            )
+        # The worker's ask refuses other threads itself (at no cost to this path).
         return self._pick(msg).ask(msg, timeout, ttl, priority)
 
-    async def send(self, msg: Any, timeout: float | None = None) -> None:
+    @overload
+    def ask_all(
+        self, msg: Message[R], timeout: float | None | _Default = ..., ttl: float | None = None
+    ) -> asyncio.Future[list[R]]: ...
+    @overload
+    def ask_all(
+        self, msg: object, timeout: float | None | _Default = ..., ttl: float | None = None
+    ) -> asyncio.Future[list[Any]]: ...
+    def ask_all(
+        self, msg: object, timeout: float | None | _Default = _core.DEFAULT, ttl: float | None = None
+    ) -> asyncio.Future[list[Any]]:
+        """Asks every worker, whatever the routing; awaiting gives their replies in slot order.
+
+        Each worker gets `msg` at call time. Like ``asyncio.gather``, the first worker error
+        is raised (the other asks still run to their outcome).
+
+        Raises:
+            WrongThreadError: Called from a thread other than the loop's.
+        """
+        _core._check_thread(self._supervisor.system, "pool.ask_all", self._supervisor)
+        return asyncio.gather(*[w.ask(msg, timeout, ttl) for w in tuple(self._slots)])
+
+    async def send(self, msg: object, timeout: float | None = None) -> None:
         """Like [`ActorRef.send`][airsrt.ActorRef.send]: waits for room in the chosen worker's
-        BLOCK mailbox."""
+        BLOCK mailbox (every worker's for BROADCAST); await it on the loop."""
+        _core._check_thread(self._supervisor.system, "pool.send", self._supervisor, True)
         if self.routing is Routing.BROADCAST:
             await asyncio.gather(*(w.send(msg, timeout) for w in tuple(self._slots)))
             return
@@ -165,39 +230,41 @@ class PoolRef:
 
     @property
     def workers(self) -> tuple[ActorRef, ...]:
-        """The current worker refs, by slot."""
+        """The current worker refs, by slot; any thread."""
         return tuple(self._slots)
 
     @property
     def supervisor(self) -> SupervisorRef:
-        """The supervisor of the workers."""
+        """The supervisor of the workers; any thread."""
         return self._supervisor
 
     @property
     def name(self) -> str:
-        """The name of the pool's supervisor (the pool's `name=`, or a generated one)."""
+        """The name of the pool's supervisor (the pool's `name=`, or a generated one); any
+        thread."""
         return self._supervisor.name
 
     @property
     def is_alive(self) -> bool:
-        """True until the pool has been stopped."""
+        """True until the pool's supervisor has stopped; any thread."""
         return self._supervisor.is_alive
 
     def mailbox_size(self) -> int:
-        """Messages queued across all workers."""
-        return sum(w.mailbox_size() for w in self._slots)
+        """Messages queued across all workers; any thread."""
+        return sum(w.mailbox_size() for w in tuple(self._slots))
 
-    def stats(self) -> dict[str, Any]:
-        """Per-worker stats and the pool's total of handled messages."""
-        workers = [w.stats() for w in self._slots]
-        return {"processed": sum(w["processed"] for w in workers), "workers": workers}
+    def stats(self) -> PoolStats:
+        """Per-worker stats and the workers' total of processed messages, as an
+        `airsrt.PoolStats` record; any thread."""
+        workers = tuple(w.stats() for w in tuple(self._slots))
+        return PoolStats(sum(w.processed for w in workers), workers)
 
     async def ready(self) -> None:
-        """Waits until every worker has started."""
+        """Waits until every worker has started (await it on the loop)."""
         await self._supervisor.ready()
 
     async def stop(self, drain: bool = False, timeout: float | None = 5.0) -> None:
-        """Stops the workers (children first) and the pool."""
+        """Stops the workers (children first) and the pool (await it on the loop)."""
         await self._supervisor.stop(drain, timeout)
 
     def __len__(self) -> int:

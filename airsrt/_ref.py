@@ -93,6 +93,8 @@ def _putter_timed_out(ref: ActorRef, waiter: asyncio.Future[None], msg: Any, tim
 
 async def stop(ref: ActorRef, drain: bool = False, timeout: float | None = 5.0) -> None:
     """``ref.stop()``: stop for good after the current (or, with `drain`, the queued) messages."""
+    # Before anything changes: a stop begun from another thread would leave the actor STOPPING.
+    _core._check_thread(ref.system, "stop", ref, True)
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0
     ):
@@ -110,6 +112,7 @@ async def stop(ref: ActorRef, drain: bool = False, timeout: float | None = 5.0) 
 
 async def ready(ref: ActorRef) -> None:
     """``ref.ready()``: wait for ``on_start``; raise ``ActorStartError`` if it failed."""
+    _core._check_thread(ref.system, "ready", ref, True)
     flags = ref._flags
     if flags & FLAG_START_FAILED:
         raise ref._extra.start_error

@@ -685,28 +685,29 @@ def child(ref: SupervisorRef, child_id: Any) -> ActorRef:
     return found.ref
 
 
-async def _request(ref: SupervisorRef, msg: Any) -> Any:
-    ok, value = await ref.ask(msg, timeout=None)
+async def _request(ref: SupervisorRef, msg: Any, what: str = "supervisor request") -> Any:
+    # Control traffic, not an ask: the user's ledger counts the user's messages only.
+    ok, value = await _core._control_request(ref, msg, what)
     if not ok:
         raise value
     return value
 
 
 async def start_child(ref: SupervisorRef, spec: ChildSpec) -> ActorRef:
-    return cast("ActorRef", await _request(ref, _StartChild(spec)))
+    return cast("ActorRef", await _request(ref, _StartChild(spec), "start_child"))
 
 
 async def terminate_child(ref: SupervisorRef, child_id: Any) -> None:
-    await _request(ref, _ChildOp("terminate", child_id))
+    await _request(ref, _ChildOp("terminate", child_id), "terminate_child")
 
 
 async def restart_child(ref: SupervisorRef, child_id: Any) -> ActorRef:
-    return cast("ActorRef", await _request(ref, _ChildOp("restart", child_id)))
+    return cast("ActorRef", await _request(ref, _ChildOp("restart", child_id), "restart_child"))
 
 
 async def delete_child(ref: SupervisorRef, child_id: Any) -> None:
-    await _request(ref, _ChildOp("delete", child_id))
+    await _request(ref, _ChildOp("delete", child_id), "delete_child")
 
 
 async def which_children(ref: SupervisorRef) -> list[ChildInfo]:
-    return cast("list[ChildInfo]", await _request(ref, _ChildOp("which")))
+    return cast("list[ChildInfo]", await _request(ref, _ChildOp("which"), "which_children"))

@@ -24,6 +24,7 @@ from airsrt._errors import (
 )
 from airsrt._mailbox import Mailbox
 from airsrt._monitoring import DeadLetters, EventStream, KIND_IDS, Severity
+from airsrt._stats import ControlTraffic, SystemStats
 from airsrt._strategies import Strategy
 
 __all__ = ["ActorSystem", "not_running", "run"]
@@ -42,7 +43,13 @@ class ActorSystem(_core.Runtime):
     """A set of actors sharing one event loop, one dispatcher and one guardian.
 
     Use it as ``async with ActorSystem() as system:`` (started on the running loop, shut down on
-    exit), or call `start` and ``await`` `shutdown` yourself.
+    exit), or call `start` and ``await`` `shutdown` yourself. Nothing can be spawned before it
+    has started.
+
+    Threads: the system belongs to the thread of the loop it started on. `stats`, `lookup`,
+    `actors`, `is_running` and the attributes can be read from any thread; `spawn`,
+    `spawn_pool`, `spawn_supervisor`, `shutdown` (and `start` once running) raise
+    `airsrt.WrongThreadError` elsewhere.
 
     Args:
         name: A label for logs and events.
@@ -58,7 +65,9 @@ class ActorSystem(_core.Runtime):
         kill_timeout: Seconds a cancelled handler gets to finish before it is abandoned.
         event_history: How many events ``events.recent()`` keeps (0: none).
         event_history_severity: The lowest severity kept in that history.
-        dead_letter_history: How many dead letters ``dead_letters.recent()`` keeps.
+        dead_letter_history: How many dead letters ``dead_letters.recent()`` keeps (the
+            newest; 0 keeps none). ``dead_letters.count`` and ``dead_letters.counts()`` count
+            every one whatever this is.
         log_failures: Log handler failures to the ``airsrt`` logger.
         trace_messages: Emit ``message.received``/``message.processed`` events (TRACE) and
             keep handler latency percentiles in ``ref.stats()``. Off by default: then it costs
@@ -157,8 +166,18 @@ class ActorSystem(_core.Runtime):
     # -- running -------------------------------------------------------------------------------
 
     def start(self) -> ActorSystem:
-        """Binds the system to the running event loop (spawn does this on first use)."""
+        """Binds the system to the running event loop and this thread; returns the system.
+
+        ``async with ActorSystem() as system:`` calls it. Calling it again while the system
+        runs does nothing.
+
+        Raises:
+            SystemNotRunningError: No event loop runs in this thread, or the system has
+                already shut down.
+            WrongThreadError: The system already runs on another thread's loop.
+        """
         if self._state == "running":
+            _core._check_thread(self, "start")
             return self
         if self._state != "new":
             raise SystemNotRunningError(
@@ -213,7 +232,10 @@ class ActorSystem(_core.Runtime):
         Raises:
             ShutdownTimeoutError: An actor's handler would not finish even when cancelled; it
                 was abandoned. The error names it.
+            WrongThreadError: Run on a thread other than the loop's (from another thread:
+                ``asyncio.run_coroutine_threadsafe(system.shutdown(), system.loop)``).
         """
+        _core._check_thread(self, "shutdown", None, True)
         _config_seconds("shutdown timeout", timeout, allow_zero=True)
         if self._state == "new":
             self._state = "stopped"
@@ -285,10 +307,13 @@ class ActorSystem(_core.Runtime):
         Raises:
             ActorStartError: A child failed to start; the error names it, the cause is attached.
             ConfigurationError: An invalid strategy or child spec, or a duplicate child id.
+            SystemNotRunningError: The system was never started, or has shut down.
+            WrongThreadError: Run on a thread other than the loop's.
         """
         factory = SupervisorFactory(strategy, children)
         if not self._running:
             not_running(self, "spawn a supervisor")
+        _core._check_thread(self, "spawn_supervisor", None, True)
         ref = cast(_core.SupervisorRef, self._spawn(self._root, factory, (), name, None, _core.SupervisorRef))
         await ref.ready()
         return ref
@@ -316,20 +341,27 @@ class ActorSystem(_core.Runtime):
 
         Raises:
             ConfigurationError: A bad size, routing, key or factory.
+            SystemNotRunningError: The system was never started, or has shut down.
+            WrongThreadError: Called from a thread other than the loop's.
         """
         if not self._running:
             not_running(self, "spawn a pool")
+        _core._check_thread(self, "spawn_pool")
         return make_pool(
             self, factory, args, size=size, routing=routing, name=name, key=key, mailbox=mailbox,
             strategy=strategy,
         )
 
     def lookup(self, name: str) -> _core.ActorRef | None:
-        """The live actor registered under `name`, or None."""
+        """The live actor registered under `name`, or None; any thread."""
         return self._names.get(name)
 
     def actors(self) -> list[_core.ActorRef]:
-        """Every live actor, parents before their children, in start order."""
+        """Every live actor, parents before their children, in start order.
+
+        Any thread; from another thread it is a snapshot that may miss actors spawned or
+        stopped while it is taken.
+        """
         out: list[_core.ActorRef] = []
         if self._state == "new":
             return out
@@ -341,27 +373,29 @@ class ActorSystem(_core.Runtime):
             stack.extend(reversed(cell._children()))
         return out
 
-    def stats(self) -> dict[str, int]:
-        """System counters, including the ledger of message outcomes.
+    def stats(self) -> SystemStats:
+        """The system's counters as an `airsrt.SystemStats` record; any thread.
 
-        ``sent == handled + rejected + dead_letters + returned + withdrawn`` holds once nothing
-        is in flight (late replies are counted apart: they are answers, not messages).
+        Its ledger counts the user's messages: ``sent == handled + rejected + dead_letters +
+        returned + withdrawn`` once nothing is in flight (late replies are counted apart: they
+        are answers, not messages). The runtime's own messages are in ``control``.
         """
-        return {
-            "actors": self.n_spawned - self.n_stopped,
-            "spawned": self.n_spawned,
-            "stopped": self.n_stopped,
-            "messages": self.n_handled,
-            "restarts": self.n_restarts,
-            "failures": self.n_failures,
-            "sent": self.n_sent,
-            "handled": self.n_handled,
-            "rejected": self.n_rejected,
-            "dead_letters": self.n_dead_letters,
-            "returned": self.n_returned,
-            "withdrawn": self.n_withdrawn,
-            "late_replies": self.n_late_replies,
-        }
+        return SystemStats(
+            actors=self.n_spawned - self.n_stopped,
+            spawned=self.n_spawned,
+            stopped=self.n_stopped,
+            messages=self.n_handled,
+            restarts=self.n_restarts,
+            failures=self.n_failures,
+            sent=self.n_sent,
+            handled=self.n_handled,
+            rejected=self.n_rejected,
+            dead_letters=self.n_dead_letters,
+            returned=self.n_returned,
+            withdrawn=self.n_withdrawn,
+            late_replies=self.n_late_replies,
+            control=ControlTraffic(self.n_control_sent, self.n_control_handled, self.n_control_dropped),
+        )
 
     def __repr__(self) -> str:
         return f"<ActorSystem {self.name!r} {self._state}>"
@@ -409,10 +443,13 @@ class ActorSystem(_core.Runtime):
 
 
 def not_running(system: ActorSystem, what: str) -> None:
-    """The core's call when `what` (spawning) finds the system not running (see ``_seam``)."""
+    """Raises the error for `what` (a spawn) on a system that is not running (see ``_seam``)."""
     if system._state == "new":
-        system.start()
-        return
+        raise SystemNotRunningError(
+            f"actor system {system.name!r} has not been started, so it cannot {what}; start it "
+            "first: 'async with ActorSystem() as system:' in async code (or call "
+            "system.start() there, and await system.shutdown() at the end)"
+        )
     state = "shutting down" if system._state == "stopping" else "shut down"
     raise SystemNotRunningError(
         f"actor system {system.name!r} is {state}; cannot {what} (create a new ActorSystem)"

@@ -25,7 +25,8 @@ class Timer:
     """A message scheduled for an actor; returned by ``schedule_once``/``schedule_repeat``.
 
     Cancelled by `cancel`, by scheduling another timer with the same key, or when the actor
-    stops or restarts.
+    stops or restarts. `cancel` belongs to the loop's thread; `active` and `key` can be read
+    from any thread.
     """
 
     __slots__ = ("_cell", "_handle", "_interval", "_key", "_msg", "_next", "_token")
@@ -50,7 +51,12 @@ class Timer:
         return self._key
 
     def cancel(self) -> None:
-        """Cancels the timer; a tick already in the mailbox is dropped, not handled."""
+        """Cancels the timer; a tick already in the mailbox is dropped, not handled.
+
+        Raises:
+            WrongThreadError: Called from a thread other than the loop's.
+        """
+        _core._check_thread(self._cell.system, "timer.cancel", self._cell)
         if self._token.cancelled:
             return
         self._token.cancelled = True

@@ -5,7 +5,9 @@
     prometheus_client.start_http_server(9100)
 
 Metrics are read from the system's counters at scrape time (a custom collector), so exporting
-costs nothing between scrapes.
+costs nothing between scrapes. Scrapes run on prometheus_client's server thread: everything the
+collector reads (``system.stats()``, ``system.actors()``, ``ref.mailbox_size()``) is safe to read
+from any thread.
 """
 
 from __future__ import annotations
@@ -56,15 +58,20 @@ class ActorSystemCollector(Collector):
             family.add_metric(name, value)
             return family
 
-        yield gauge("airsrt_actors", "Live actors.", stats["actors"])
-        yield counter("airsrt_actors_spawned", "Actors spawned.", stats["spawned"])
-        yield counter("airsrt_messages_sent", "Messages sent (tell, ask, publish copies).", stats["sent"])
-        yield counter("airsrt_messages_handled", "Messages whose handler ran.", stats["handled"])
-        yield counter("airsrt_messages_rejected", "Messages refused at the call site.", stats["rejected"])
-        yield counter("airsrt_dead_letters", "Messages that became dead letters.", stats["dead_letters"])
-        yield counter("airsrt_late_replies", "Replies that came after their ask gave up.", stats["late_replies"])
-        yield counter("airsrt_restarts", "Actor restarts.", stats["restarts"])
-        yield counter("airsrt_failures", "Handler failures.", stats["failures"])
+        yield gauge("airsrt_actors", "Live actors.", stats.actors)
+        yield counter("airsrt_actors_spawned", "Actors spawned.", stats.spawned)
+        yield counter("airsrt_messages_sent", "The user's messages sent (tell, ask, publish copies).", stats.sent)
+        yield counter("airsrt_messages_handled", "The user's messages whose handler ran.", stats.handled)
+        yield counter("airsrt_messages_rejected", "The user's messages refused at the call site.", stats.rejected)
+        yield counter("airsrt_dead_letters", "The user's messages that became dead letters.", stats.dead_letters)
+        yield counter("airsrt_messages_returned", "Asks that ended with an error before their handler ran.", stats.returned)
+        yield counter("airsrt_messages_withdrawn", "Asks cancelled by their caller before their handler ran.", stats.withdrawn)
+        yield counter("airsrt_late_replies", "Replies that came after their ask gave up.", stats.late_replies)
+        yield counter("airsrt_restarts", "Actor restarts.", stats.restarts)
+        yield counter("airsrt_failures", "Handler failures.", stats.failures)
+        yield counter("airsrt_control_sent", "The runtime's own messages sent (notices, supervisor requests).", stats.control.sent)
+        yield counter("airsrt_control_handled", "The runtime's own messages whose handler ran.", stats.control.handled)
+        yield counter("airsrt_control_dropped", "The runtime's own messages dropped unhandled.", stats.control.dropped)
         actors = system.actors()
         depths = [ref.mailbox_size() for ref in actors]
         yield gauge("airsrt_mailbox_depth_total", "Messages queued across all actors.", sum(depths))

@@ -37,7 +37,7 @@ async def run_airsrt(n: int) -> dict[str, float]:
         await refs[-1].ask(get)
         done = time.perf_counter()
         grown = rss_mb() - before
-        handled = system.stats()["handled"]
+        handled = system.stats().handled
     assert handled >= n, handled
     return {"spawn_s": spawned - t0, "total_s": done - t0, "rss_mb": grown}
 

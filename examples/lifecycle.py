@@ -35,7 +35,7 @@ class Unreachable(Connection):
 async def main() -> None:
     async with airsrt.ActorSystem(log_failures=False) as system:
         db = system.spawn(Connection, "db-1:5432")
-        print("spawned; started yet?", db.stats()["state"])
+        print("spawned; started yet?", db.stats().state)
         # Messages sent before on_start is done wait for it.
         print(await db.ask("select 1"))
         await db.stop()  # on_stop runs; the ref stays, but the actor is gone

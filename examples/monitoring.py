@@ -29,10 +29,16 @@ async def main() -> None:
         print("answer:", await orders.ask(Order(2)))
         await orders.stop()
         print("events:", seen)
-        stats = orders.stats()
-        print("orders processed", stats["processed"], "failed", stats["failed"])
-        ledger = system.stats()
-        print("sent", ledger["sent"], "handled", ledger["handled"])
+        orders.tell(Order(1))  # to a stopped actor: a dead letter, not an error
+        stats = orders.stats()  # an airsrt.ActorStats record
+        print("orders processed", stats.processed, "failed", stats.failed)
+        ledger = system.stats()  # an airsrt.SystemStats record: the user's messages
+        print("sent", ledger.sent, "handled", ledger.handled,
+              "dead letters", ledger.dead_letters)
+        outcomes = (ledger.handled + ledger.rejected + ledger.dead_letters
+                    + ledger.returned + ledger.withdrawn)
+        print("every message has one outcome:", ledger.sent == outcomes)
+        print("dead letters by reason:", system.dead_letters.counts())
 
 
 if __name__ == "__main__":

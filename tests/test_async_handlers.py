@@ -81,7 +81,7 @@ async def test_tells_to_a_busy_actor_wait_their_turn(actor_system):
     ref = actor_system.spawn(Probe)
     ref.tell(Work("slow", 0.01))
     await asyncio.sleep(0)
-    assert ref.stats()["state"] == "BUSY"
+    assert ref.stats().state == "BUSY"
     ref.tell(Work("next"))
     assert ref.mailbox_size() == 1
     assert await ref.ask([]) == ["start slow", "end slow", "start next", "end next"]

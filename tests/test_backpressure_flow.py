@@ -89,7 +89,7 @@ async def test_a_three_stage_pipeline_slows_its_source_and_loses_nothing(actor_s
     assert await wait_for_count(sink, n) == list(range(n))
     # Every mailbox stayed within its bound: the stages waited instead of piling up.
     for ref in (first, second, sink):
-        assert ref.stats()["max_mailbox_size"] <= 4
+        assert ref.stats().max_mailbox_size <= 4
     assert actor_system.dead_letters.count == 0
 
 
@@ -102,8 +102,8 @@ async def test_a_fan_out_waits_for_its_slowest_subscriber(actor_system):
         await hub.send(Item(i))
     assert await wait_for_count(slow, n) == list(range(n))
     assert await wait_for_count(fast, n) == list(range(n))
-    assert slow.stats()["max_mailbox_size"] <= 2
-    assert fast.stats()["max_mailbox_size"] <= 2
+    assert slow.stats().max_mailbox_size <= 2
+    assert fast.stats().max_mailbox_size <= 2
 
 
 class Ping(airsrt.Actor):

@@ -137,7 +137,7 @@ async def test_resume_keeps_state(actor_system):
     ref.tell(Crash())
     ref.tell(Note("2"))
     assert await ref.ask(Count()) == 2
-    assert ref.stats()["failed"] == 1 and ref.is_alive
+    assert ref.stats().failed == 1 and ref.is_alive
 
 
 async def test_restart_gives_fresh_state_keeps_mailbox_and_ref(actor_system):
@@ -151,7 +151,7 @@ async def test_restart_gives_fresh_state_keeps_mailbox_and_ref(actor_system):
     ref.tell(Note("2"))  # queued behind the crash: survives the restart
     assert await ref.ask(Count()) == 1
     assert ref.incarnation == 2
-    assert ref.stats()["restarts"] == 1
+    assert ref.stats().restarts == 1
     assert journal.lines == ["init r", "start r", "stop r", "init r", "start r"]
     assert actor_system.lookup("x") is None
 
@@ -329,7 +329,7 @@ async def test_stop_drain_handles_queued_then_refuses_new(actor_system):
     await asyncio.sleep(0)
     ref.tell(Note("late"))
     await stopping
-    assert ref.stats()["processed"] == 6
+    assert ref.stats().processed == 6
     assert [d.message.text for d in actor_system.dead_letters.recent()] == ["late"]
 
 

@@ -81,7 +81,7 @@ async def test_fail_refuses_at_once(actor_system):
     release.set()
     await _drained(ref)
     assert await ref.ask(Snapshot()) == list(range(100))
-    assert actor_system.stats()["rejected"] == 900
+    assert actor_system.stats().rejected == 900
 
 
 async def test_drop_newest_dead_letters_the_incoming(actor_system):
@@ -186,7 +186,7 @@ async def test_unbounded_mailbox_grows_and_shrinks(actor_system):
     release.set()
     assert len(await ref.ask(Snapshot())) == 10_000
     stats = ref.stats()
-    assert stats["mailbox_size"] == 0 and stats["max_mailbox_size"] == 10_001  # + the ask
+    assert stats.mailbox_size == 0 and stats.max_mailbox_size == 10_001  # + the ask
     await asyncio.sleep(0)
     assert ref._ring_slots == 16384  # a burst-sized ring is kept for the next burst
     release.clear()

@@ -69,7 +69,7 @@ async def test_tell_unhandled_names_actor_type_and_fix(actor_system):
     text = str(info.value)
     assert "rec" in text and "str" in text and "Add" in text and "@handler" in text
     assert isinstance(info.value, TypeError)
-    assert actor_system.stats()["rejected"] == 1
+    assert actor_system.stats().rejected == 1
 
 
 async def test_ask_unhandled_raises_at_call_site(actor_system):
@@ -195,7 +195,7 @@ async def test_late_reply_becomes_dead_letter_and_actor_goes_on(actor_system):
     assert await ref.ask(Add(1), timeout=5) == 1  # handled after the slow one finished
     letters = [d for d in actor_system.dead_letters.recent() if d.reason == "late_reply"]
     assert [d.message for d in letters] == ["slept"]
-    assert actor_system.stats()["late_replies"] == 1
+    assert actor_system.stats().late_replies == 1
 
 
 @pytest.mark.virtual_time
@@ -205,7 +205,7 @@ async def test_queued_ask_that_timed_out_is_not_handled(actor_system):
     with pytest.raises(airsrt.AskTimeoutError):
         await ref.ask(Add(5), timeout=0.1)
     assert await ref.ask(Get(), timeout=5) == []
-    assert actor_system.stats()["returned"] == 1
+    assert actor_system.stats().returned == 1
 
 
 @pytest.mark.parametrize("bad", [0, -1, math.nan, math.inf])
@@ -229,7 +229,7 @@ async def test_cancelled_ask_is_withdrawn_not_handled(actor_system):
     fut = ref.ask(Add(99))
     fut.cancel()
     assert await ref.ask(Get()) == []
-    assert actor_system.stats()["withdrawn"] == 1
+    assert actor_system.stats().withdrawn == 1
 
 
 async def test_caller_cancelled_while_awaiting_withdraws(actor_system):
@@ -241,7 +241,7 @@ async def test_caller_cancelled_while_awaiting_withdraws(actor_system):
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await ref.ask(Get()) == []
-    assert actor_system.stats()["withdrawn"] == 1
+    assert actor_system.stats().withdrawn == 1
 
 
 async def _ask(ref, msg):

@@ -71,7 +71,7 @@ async def test_2_loop_only_calls_from_another_thread_name_both_threads_and_the_f
     assert "ask_blocking" in str(ask_error)
     assert "spawn" in str(spawn_error) and "Worker" in str(spawn_error) and "'T-3'" in str(spawn_error)
     assert answer == "done"
-    assert worker.stats()["processed"] == 2
+    assert worker.stats().processed == 2
 
 
 # -- 3: a message type with no handler; handler tables that make no sense ------------------------
@@ -137,7 +137,7 @@ async def test_4_non_positive_or_nan_timeouts_are_rejected(actor_system, timeout
     assert isinstance(error, ValueError)
     assert f"ask(Order) to {worker.name}: timeout must be > 0 seconds and finite" in str(error)
     assert "timeout=None" in str(error)  # the way to wait forever
-    assert worker.stats()["processed"] == 0
+    assert worker.stats().processed == 0
 
 
 # -- 5: a handler that swallows cancellation -----------------------------------------------------
@@ -267,7 +267,7 @@ async def test_8_an_actor_waiting_forever_on_a_block_mailbox_gets_a_config_warni
     assert "send(..., timeout=seconds)" in text
     gate.set()
     await asyncio.sleep(0.01)
-    assert target.stats()["processed"] == 3
+    assert target.stats().processed == 3
 
 
 async def test_8_an_unbounded_flood_is_reported_at_the_first_watermark(actor_system):

@@ -140,15 +140,16 @@ async def test_tracing_gives_latency_percentiles_and_trace_events():
         ref = system.spawn(Busy)
         for i in range(100):
             await ref.ask(i)
-        latency = ref.stats()["latency"]
-        assert latency["count"] == 100 and 0 < latency["p50_us"] <= latency["p99_us"]
+        latency = ref.stats().latency
+        assert latency is not None
+        assert latency.count == 100 and 0 < latency.p50_us <= latency.p90_us <= latency.p99_us <= latency.max_us
         kinds = [e.kind for e in trace]
         assert kinds.count("message.received") == 100 and kinds.count("message.processed") == 100
         processed = next(e for e in trace if e.kind == "message.processed")
         assert processed.details["message_type"] == "int" and processed.details["duration_us"] >= 0
         system.trace = False
         await ref.ask(1)
-        assert ref.stats()["latency"]["count"] == 100
+        assert ref.stats().latency.count == 100
 
 
 async def test_tracing_is_off_by_default_and_builds_nothing(actor_system):
@@ -156,7 +157,7 @@ async def test_tracing_is_off_by_default_and_builds_nothing(actor_system):
     actor_system.events.subscribe(seen.append, min_severity=airsrt.Severity.TRACE)
     ref = actor_system.spawn(Busy)
     await ref.ask(1)
-    assert "latency" not in ref.stats()
+    assert ref.stats().latency is None
     assert not any(e.kind.startswith("message.") for e in seen)
 
 

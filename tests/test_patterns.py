@@ -136,7 +136,7 @@ async def test_stash_and_unstash_keep_order_and_asks(actor_system):
     ref.tell(Work(5))
     assert await ask == "done 2" and await ask_async == "done 3"
     assert await ref.ask(Log()) == [1, 2, 3, 4, 5]
-    assert actor_system.stats()["handled"] >= 7
+    assert actor_system.stats().handled >= 7
 
 
 async def test_stash_overflow_and_misuse(actor_system):

@@ -91,14 +91,27 @@ async def test_smallest_mailbox_prefers_an_idle_worker(actor_system):
     assert busy._uid not in counts and sum(counts.values()) == 30
 
 
-async def test_broadcast_tells_everyone_and_ask_gathers(actor_system):
+async def test_broadcast_tells_everyone_and_ask_all_gathers(actor_system):
     counts = Counter()
     pool = actor_system.spawn_pool(Worker, counts, size=3, routing=Routing.BROADCAST)
     pool.tell(Job("k"))
-    replies = await pool.ask(WhoAreYou())
+    replies = await pool.ask_all(WhoAreYou())
     assert replies == [w._uid for w in pool.workers]
+    # One reply would not be a broadcast's answer: ask refuses and names ask_all.
+    with pytest.raises(airsrt.ConfigurationError, match=r"BROADCAST.*pool\.ask_all\(WhoAreYou"):
+        pool.ask(WhoAreYou())
     await _drain(pool)
     assert sorted(counts.values()) == [1, 1, 1]
+
+
+async def test_ask_all_asks_every_worker_whatever_the_routing(actor_system):
+    pool = actor_system.spawn_pool(Worker, Counter(), size=3)
+    assert await pool.ask_all(WhoAreYou()) == [w._uid for w in pool.workers]
+    assert await pool.ask(WhoAreYou()) in [w._uid for w in pool.workers]
+    stats = pool.stats()
+    assert isinstance(stats, airsrt.PoolStats)
+    assert stats.processed == 4 == sum(w.processed for w in stats.workers)
+    assert [type(w) for w in stats.workers] == [airsrt.ActorStats] * 3
 
 
 async def test_consistent_hash_keeps_a_key_on_one_slot(actor_system):
@@ -155,4 +168,4 @@ async def test_pool_validation_and_stop(actor_system):
     workers = pool.workers
     await pool.stop()
     assert not pool.is_alive and not any(w.is_alive for w in workers)
-    assert "workers" in pool.stats() and repr(pool).startswith("<PoolRef")
+    assert len(pool.stats().workers) == 2 and repr(pool).startswith("<PoolRef")

@@ -29,7 +29,7 @@ async def test_m1_block_backpressure_four_producers(actor_system, ledger):
             t0 = time.perf_counter()
             await ledger.send(ref, Item(sender, seq))
             waited[0] += time.perf_counter() - t0
-            depths.append(ref.stats()["queued"])  # in the mailbox (parked senders wait outside)
+            depths.append(ref.stats().queued)  # in the mailbox (parked senders wait outside)
 
     await asyncio.gather(*(producer(p) for p in range(4)))
     seen = await ref.ask(Snapshot(), timeout=30)

@@ -154,11 +154,24 @@ def _capture(fn):
     return None
 
 
-async def test_spawn_auto_starts_on_the_running_loop():
+async def test_spawn_before_start_raises_and_says_how_to_start():
+    # docs/reliability.md (misuse 10): a system that was never started is not started behind
+    # the user's back; every way to spawn says how to start it.
     system = airsrt.ActorSystem()
+    how = r"async with ActorSystem\(\) as system:.*system\.start\(\)"
+    with pytest.raises(airsrt.SystemNotRunningError, match=how):
+        system.spawn(Node, [], "n")
+    with pytest.raises(airsrt.SystemNotRunningError, match=how):
+        system.spawn_pool(Node, [], "n", size=2)
+    with pytest.raises(airsrt.SystemNotRunningError, match=how):
+        await system.spawn_supervisor(airsrt.OneForOne(), [airsrt.ChildSpec("n", Node, [], "n")])
+    assert not system.is_running and system.actors() == [] and system.stats().spawned == 0
+    system.start()
     ref = system.spawn(Node, [], "n")
     assert system.is_running and await ref.ask(Get()) == 1
     await system.shutdown()
+    with pytest.raises(airsrt.SystemNotRunningError, match="shut down"):
+        system.spawn(Node, [], "n")
 
 
 async def test_lookup_actors_and_stats(actor_system):
@@ -170,8 +183,8 @@ async def test_lookup_actors_and_stats(actor_system):
     await a.ask(Get())
     b.tell(Get())
     stats = actor_system.stats()
-    assert stats["actors"] == 3 and stats["spawned"] == 3 and stats["sent"] == 2
-    assert a.stats()["processed"] == 1
+    assert stats.actors == 3 and stats.spawned == 3 and stats.sent == 2
+    assert a.stats().processed == 1
 
 
 async def test_configuration_errors():

@@ -67,8 +67,8 @@ async def test_check_ledger_counts_queued_messages_and_pending_asks():
     await asyncio.sleep(0)
     fut = ref.ask(1, timeout=10)
     ref.tell(2)
-    assert check_ledger(system)["queued"] == 2  # mid-flight, the identity holds too
+    assert check_ledger(system).queued == 2  # mid-flight, the identity holds too
     release.set()
     assert await fut == 1
     await system.shutdown()
-    assert check_ledger(system)["queued"] == 0
+    assert check_ledger(system).queued == 0

@@ -91,3 +91,23 @@ def test_pyright_agrees(name, tmp_path):
     assert {n: [g.split(" (report")[0] for g in v] for n, v in got.items()} == {
         n: [w.split(" (report")[0] for w in v] for n, v in want.items()
     }, done.stdout + done.stderr
+
+
+def test_the_typed_replies_example_is_what_the_guide_says(tmp_path):
+    """docs/guides/testing.md: mypy --strict accepts examples/typed_replies.py, wrong line and
+    all; basedpyright reports exactly that line."""
+    example = ROOT / "examples" / "typed_replies.py"
+    done = mypy("--strict", str(example), cache=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    wrong = next(n for n, line in enumerate(example.read_text().splitlines(), 1) if "label: str" in line)
+    if shutil.which("basedpyright") is None and not (Path(sys.executable).parent / "basedpyright").exists():
+        pytest.skip("basedpyright is not installed")
+    exe = shutil.which("basedpyright") or str(Path(sys.executable).parent / "basedpyright")
+    config = tmp_path / "pyrightconfig.json"
+    config.write_text(json.dumps({"typeCheckingMode": "standard", "pythonVersion": "3.11",
+                                  "extraPaths": [str(ROOT)]}))
+    done = subprocess.run([exe, "-p", str(config), str(example)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=600)
+    errors = [line for line in done.stdout.splitlines() if " - error: " in line]
+    assert len(errors) == 1 and f"typed_replies.py:{wrong}:" in errors[0], done.stdout
+    assert 'Type "int" is not assignable to declared type "str"' in errors[0]

@@ -227,7 +227,8 @@ class Cluster:
         return None
 
     async def stats(self) -> dict[str, Any]:
-        """Per node (drivers included): its system's counters, its links' ledgers, reordering."""
+        """Per node (drivers included), as plain dicts: its system's counters (`SystemStats.as_dict()`),
+        its links' ledgers, reordering."""
         self._check_open()
         out = {self._node.name: self._node.stats()}
         for node in self.nodes:

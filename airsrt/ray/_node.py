@@ -1098,7 +1098,7 @@ class Node:
         return {
             "node": self.name,
             "incarnation": self.incarnation,
-            "system": self.system.stats(),
+            "system": self.system.stats().as_dict(),
             "exported_actors": len(self.exported),
             "pending_asks": len(self.asks),
             "remote_dead_letters": self.remote_dead_letters,

@@ -13,6 +13,7 @@ import asyncio
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from airsrt._stats import ActorStats
 from airsrt import _core
 from airsrt._core import PHASE_ALIVE, PHASE_RESTARTING, PHASE_STOPPED, PHASE_STOPPING
 from airsrt._errors import ConfigurationError, DeadlockError
@@ -208,7 +209,7 @@ class RemoteRef(_core.ActorRef):
             "see `await cluster.stats()` or ask the actor"
         )
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> ActorStats:
         raise TypeError(f"{self.name} is in another node: use `await cluster.stats()` for its node's counters")
 
     def __repr__(self) -> str:

@@ -10,10 +10,12 @@ import asyncio
 import functools
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _lifecycle as lifecycle
 from airsrt._actor import Actor, handler
+from airsrt._stats import SystemStats
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClockStalledError",
+    "LedgerBalance",
     "LedgerError",
     "ManualClock",
     "MessageLedger",
@@ -37,16 +40,35 @@ class LedgerError(AssertionError):
     """The outcome ledger of a system does not balance, or something is still pending."""
 
 
-def check_ledger(system: ActorSystem) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class LedgerBalance:
+    """What `check_ledger` found: the system's stats and the messages still in mailboxes.
+
+    Attributes:
+        stats: ``system.stats()`` at the check.
+        queued: The user's messages still waiting (in mailboxes, or parked senders).
+        control_queued: The runtime's own messages still waiting.
+    """
+
+    stats: SystemStats
+    queued: int
+    control_queued: int
+
+
+def check_ledger(system: ActorSystem) -> LedgerBalance:
     """Asserts that every message sent through `system` is accounted for.
 
-    Each message is queued or has reached exactly one outcome:
-    ``sent == handled + rejected + dead_letters + returned + withdrawn + queued``. After a
-    shutdown nothing is queued, and no ask may still be pending. Returns the system's stats
-    with the ``queued`` count added.
+    Each of the user's messages is queued or has reached exactly one outcome:
+    ``sent == handled + rejected + dead_letters + returned + withdrawn + queued``; the runtime's
+    own messages balance apart (``control.sent == control.handled + control.dropped +
+    control_queued``). After a shutdown nothing is queued, and no ask may still be pending.
+    Call it on the loop's thread (or after shutdown).
+
+    Returns:
+        The `LedgerBalance`: the stats, and the messages still queued.
 
     Raises:
-        LedgerError: An ask is still pending after shutdown, or the identity does not hold.
+        LedgerError: An ask is still pending after shutdown, or an identity does not hold.
     """
     stats = system.stats()
     pending = [f for f in system._pending_asks() if not f.done()]
@@ -54,20 +76,28 @@ def check_ledger(system: ActorSystem) -> dict[str, int]:
         raise LedgerError(
             f"{len(pending)} asks of {system.name!r} are still pending after shutdown: {pending[:5]}"
         )
-    queued = sum(ref._queued() for ref in system.actors())
-    stats["queued"] = queued
+    actors = system.actors()
+    queued = sum(ref._queued() for ref in actors)
+    control_queued = sum(ref._queued(True) for ref in actors)
     accounted = (
-        stats["handled"] + stats["rejected"] + stats["dead_letters"] + stats["returned"]
-        + stats["withdrawn"] + queued
+        stats.handled + stats.rejected + stats.dead_letters + stats.returned + stats.withdrawn
+        + queued
     )
-    if stats["sent"] != accounted:
+    if stats.sent != accounted:
         raise LedgerError(
-            f"ledger of {system.name!r} does not balance: sent={stats['sent']} but handled "
-            f"{stats['handled']} + rejected {stats['rejected']} + dead_letters "
-            f"{stats['dead_letters']} + returned {stats['returned']} + withdrawn "
-            f"{stats['withdrawn']} + queued {queued} = {accounted}"
+            f"ledger of {system.name!r} does not balance: sent={stats.sent} but handled "
+            f"{stats.handled} + rejected {stats.rejected} + dead_letters "
+            f"{stats.dead_letters} + returned {stats.returned} + withdrawn "
+            f"{stats.withdrawn} + queued {queued} = {accounted}"
         )
-    return stats
+    control = stats.control
+    if control.sent != control.handled + control.dropped + control_queued:
+        raise LedgerError(
+            f"control traffic of {system.name!r} does not balance: sent={control.sent} but "
+            f"handled {control.handled} + dropped {control.dropped} + queued {control_queued} "
+            f"= {control.handled + control.dropped + control_queued}"
+        )
+    return LedgerBalance(stats, queued, control_queued)
 
 
 class _ProbeActor(Actor):

@@ -182,10 +182,10 @@ class MessageLedger:
         """
         if self._tap in self.system._message_taps and not self.system.is_running:
             self.system._message_taps.remove(self._tap)
-        stats = check_ledger(self.system)
+        balance = check_ledger(self.system)
         bad = [
             o for o in self.outcomes
-            if len(o.events) > 1 or (not o.events and not (allow_queued and stats["queued"]))
+            if len(o.events) > 1 or (not o.events and not (allow_queued and balance.queued))
         ]
         if bad:
             shown = "; ".join(

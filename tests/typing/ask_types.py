@@ -43,4 +43,22 @@ async def main(system: airsrt.ActorSystem) -> None:
     reveal_type(await sup.which_children())  # N: Revealed type is "list[Any]"
     probe = TestProbe(system)
     reveal_type(probe.ref)  # N: Revealed type is "airsrt._core.ActorRef"
+    # mypy's limit: with a declared type it infers R from the context, the Message[R] overload
+    # then fails, and it falls back to the untyped overload (Any). basedpyright reports this
+    # line (tests/typing/pyright_ask.py); mypy only catches misuse of the reply, as above.
+    wrong: str = await ref.ask(Deposit(5))
+    del wrong
+    pool = system.spawn_pool(Account, size=2)
+    reveal_type(await pool.ask(Deposit(5)))  # N: Revealed type is "int"
+    reveal_type(await pool.ask(Untyped()))  # N: Revealed type is "Any"
+    reveal_type(await pool.ask_all(Deposit(5)))  # N: Revealed type is "list[int]"
+    reveal_type(await pool.ask_all(Greet()))  # N: Revealed type is "list[str]"
+    await pool.ask(Deposit(5)) + "!"  # E: Unsupported operand types for + ("int" and "str")  [operator]
+    stats = ref.stats()
+    reveal_type(stats.processed)  # N: Revealed type is "int"
+    reveal_type(stats.latency)  # N: Revealed type is "airsrt._stats.HandlerLatency | None"
+    reveal_type(system.stats().control.dropped)  # N: Revealed type is "int"
+    reveal_type(pool.stats().workers)  # N: Revealed type is "tuple[airsrt._stats.ActorStats, ...]"
+    stats["processed"]  # E: Value of type "ActorStats" is not indexable  [index]
+    system.stats().sent_total  # E: "SystemStats" has no attribute "sent_total"  [attr-defined]
     await ref.stop(drain=True)
