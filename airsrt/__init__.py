@@ -67,6 +67,17 @@ from airsrt._broker import Broker, BrokerReply
 from airsrt._mailbox import Backpressure, Mailbox, Priority
 from airsrt._messages import Message, Published, ReceiveTimeout, Terminated
 from airsrt._pools import PoolRef, Routing
+from airsrt._snapshot import (
+    ActorSnapshot,
+    ChildSnapshot,
+    ClusterSnapshot,
+    CountersSnapshot,
+    DeadLetterSnapshot,
+    DeadLettersSnapshot,
+    SupervisorSnapshot,
+    SystemSnapshot,
+    merge_snapshots,
+)
 from airsrt._monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
 from airsrt._strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
 from airsrt._guardian import Guardian
@@ -85,6 +96,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "ActorRef",
+    "ActorSnapshot",
     "ActorStartError",
     "ActorStoppedError",
     "ActorSystem",
@@ -97,12 +109,17 @@ __all__ = [
     "BrokerReply",
     "ChildInfo",
     "ChildNotFoundError",
+    "ChildSnapshot",
     "ChildSpec",
+    "ClusterSnapshot",
     "ConfigWarning",
     "ConfigurationError",
     "Context",
+    "CountersSnapshot",
     "DeadLetter",
+    "DeadLetterSnapshot",
     "DeadLetters",
+    "DeadLettersSnapshot",
     "DeadlockError",
     "ErrorAction",
     "Event",
@@ -135,12 +152,15 @@ __all__ = [
     "Strategy",
     "Subscription",
     "SupervisorRef",
+    "SupervisorSnapshot",
     "SystemNotRunningError",
+    "SystemSnapshot",
     "Terminated",
     "Timer",
     "UnhandledMessageError",
     "WrongThreadError",
     "handler",
+    "merge_snapshots",
     "run",
     "supervisor",
 ]

@@ -1,0 +1,196 @@
+# The compiled half of system.snapshot() (airsrt/_snapshot.py): walks the cell tree from the
+# runtime's root and reads each cell's counters where they live. Nothing here runs per message;
+# a snapshot costs one visit per live actor and the message path pays nothing for it.
+#
+# Per-actor records are airsrt._snapshot.ActorSnapshot, a frozen slotted dataclass defined in
+# Python. Running its generated __init__ costs microseconds per record (a frozen dataclass sets
+# each field through object.__setattr__), which at a million actors would be seconds, so the walk
+# writes the slots directly through their offsets, as the cell does for an Actor's two slots.
+# The records hold only str, int, float and None, so they cannot take part in a reference cycle:
+# they are untracked from the cyclic GC, which keeps a million-record snapshot from slowing every
+# later collection.
+
+# The fields the walk fills, in this order (ActorSnapshot declares each of them).
+SNAPSHOT_FIELDS = (
+    "node", "uid", "parent_uid", "depth", "name", "registered_name", "path", "kind", "class_name",
+    "state", "incarnation", "mailbox", "waiting_senders", "max_mailbox", "processed", "failed",
+    "restarts", "children", "child_id", "busy_since", "handling",
+)
+cdef enum:
+    _N_SNAPSHOT_FIELDS = 21
+
+cdef object _snapshot_record = None
+cdef object _object_new = object.__new__
+cdef Py_ssize_t _snapshot_offsets[_N_SNAPSHOT_FIELDS]
+cdef str _KIND_ACTOR = "actor"
+cdef str _KIND_GUARDIAN = "guardian"
+
+
+def _install_snapshot(type record not None):
+    """Tells the walk which class its records are (``airsrt._snapshot`` calls this once)."""
+    global _snapshot_record
+    if len(SNAPSHOT_FIELDS) != _N_SNAPSHOT_FIELDS:
+        raise AssertionError("SNAPSHOT_FIELDS and _N_SNAPSHOT_FIELDS disagree")
+    for i, name in enumerate(SNAPSHOT_FIELDS):
+        _snapshot_offsets[i] = slot_offset(record, name)
+    _snapshot_record = record
+
+
+cdef inline void fill(object rec, int field, object value) noexcept:
+    # Each slot of a new record is NULL: slot_set takes a reference and releases nothing.
+    slot_set(rec, _snapshot_offsets[field], value)
+
+
+cdef str cell_state(ActorRef cell):
+    if cell.phase == P_ALIVE:
+        return <str>_SCHED_NAMES[cell.sched]
+    return <str>_PHASE_NAMES[cell.phase]
+
+
+def _snapshot_walk(Runtime rt not None, str node not None, object describe_parent,
+                   object describe_busy):
+    """Every cell of the live tree, parents before children, in start order.
+
+    Args:
+        rt: The runtime (an ActorSystem).
+        node: The node label written into every record.
+        describe_parent: Called with each SupervisorRef cell; returns ``(kind, ids)``, where
+            `ids` maps the cells of its children to their child ids (or is None).
+        describe_busy: Called with each cell whose async handler runs; returns
+            ``(busy_since, handling)``.
+
+    Returns:
+        ``(records, mailbox_total, mailbox_max, busy)``: the records (ActorSnapshot), the
+        messages queued across the tree, the deepest mailbox, and the actors running an async
+        handler.
+    """
+    cdef ActorRef root = rt._root
+    cdef ActorRef cell, child
+    cdef list out = []
+    cdef list stack
+    cdef list kids = []
+    cdef object ids, kid_path, parent_uid, child_id, busy_since, handling, kind, rec
+    cdef str name, path
+    cdef int depth
+    cdef Py_ssize_t i, n
+    cdef unsigned long long total = 0
+    cdef unsigned int deepest = 0, depth_now
+    cdef Py_ssize_t busy = 0
+    if _snapshot_record is None:
+        raise RuntimeError("airsrt._snapshot is not imported (it installs the record class)")
+    if root is None:
+        return out, 0, 0, 0
+    # (cell, parent uid, depth, parent's path, child id): pushed in reverse, popped in order.
+    stack = [(root, None, 0, None, None)]
+    while stack:
+        cell, parent_uid, depth, kid_path, child_id = stack.pop()
+        name = cell.display_name()
+        if kid_path is None:
+            path = "/"
+        elif kid_path == "/":
+            path = "/" + name
+        else:
+            path = <str>kid_path + "/" + name
+        ids = None
+        if cell is root:
+            kind = _KIND_GUARDIAN
+        elif type(cell) is SupervisorRef:
+            kind, ids = describe_parent(cell)
+        else:
+            kind = _KIND_ACTOR
+        del kids[:]
+        if cell.extra is not None:
+            child = cell.extra.first_child
+            while child is not None:
+                kids.append(child)
+                child = child.next_sibling
+        busy_since = None
+        handling = None
+        if cell.sched == S_BUSY and cell.extra is not None and cell.extra.task is not None:
+            busy += 1
+            busy_since, handling = describe_busy(cell)
+        depth_now = mb_count(cell) + cell.n_putters
+        total += depth_now
+        if depth_now > deepest:
+            deepest = depth_now
+        rec = _object_new(_snapshot_record)
+        fill(rec, 0, node)
+        fill(rec, 1, cell.uid)
+        fill(rec, 2, parent_uid)
+        fill(rec, 3, depth)
+        fill(rec, 4, name)
+        fill(rec, 5, cell.extra.name if cell.extra is not None else None)
+        fill(rec, 6, path)
+        fill(rec, 7, kind)
+        fill(rec, 8, cell.table.class_name if cell.table is not None else None)
+        fill(rec, 9, cell_state(cell))
+        fill(rec, 10, cell.incarnation_)
+        fill(rec, 11, depth_now)
+        fill(rec, 12, cell.n_putters)
+        fill(rec, 13, cell.max_mailbox)
+        fill(rec, 14, cell.processed)
+        fill(rec, 15, cell.failed)
+        fill(rec, 16, cell.restarts)
+        fill(rec, 17, len(kids))
+        fill(rec, 18, child_id)
+        fill(rec, 19, busy_since)
+        fill(rec, 20, handling)
+        if PyObject_GC_IsTracked(rec):
+            PyObject_GC_UnTrack(rec)
+        out.append(rec)
+        n = len(kids)
+        for i in range(n - 1, -1, -1):
+            child = <ActorRef>kids[i]
+            stack.append((child, cell.uid, depth + 1, path, ids.get(child) if ids else None))
+    return out, total, deepest, busy
+
+
+cdef inline ActorRef next_in_tree(ActorRef cell, ActorRef root) noexcept:
+    """The cell after `cell` in a depth-first walk of `root`'s tree (None at the end): follows
+    the tree's own links, so the walk allocates nothing."""
+    if cell.extra is not None and cell.extra.first_child is not None:
+        return cell.extra.first_child
+    while cell is not root:
+        if cell.next_sibling is not None:
+            return cell.next_sibling
+        cell = cell.parent
+        if cell is None:
+            return None
+    return None
+
+
+def _snapshot_totals(Runtime rt not None):
+    """``(actors, mailbox_total, mailbox_max, busy)`` over the live tree, without building
+    records: what a once-a-second rate needs (the guardian is not counted as an actor)."""
+    cdef ActorRef root = rt._root
+    cdef ActorRef cell
+    cdef Py_ssize_t actors = 0, busy = 0
+    cdef unsigned long long total = 0
+    cdef unsigned int deepest = 0, depth
+    if root is None:
+        return 0, 0, 0, 0
+    cell = next_in_tree(root, root)
+    while cell is not None:
+        actors += 1
+        depth = mb_count(cell) + cell.n_putters
+        total += depth
+        if depth > deepest:
+            deepest = depth
+        if cell.sched == S_BUSY:
+            busy += 1
+        cell = next_in_tree(cell, root)
+    return actors, total, deepest, busy
+
+
+def _cell_by_uid(Runtime rt not None, unsigned int uid):
+    """The live cell with this uid, or None (a walk of the tree: for rare lookups only)."""
+    cdef ActorRef root = rt._root
+    cdef ActorRef cell
+    if root is None:
+        return None
+    cell = root
+    while cell is not None:
+        if cell.uid == uid:
+            return cell
+        cell = next_in_tree(cell, root)
+    return None
