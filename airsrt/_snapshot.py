@@ -202,7 +202,8 @@ class CountersSnapshot:
     """System counters, the ledger of message outcomes, and mailbox totals.
 
     ``sent == handled + rejected + dead_letters + returned + withdrawn + in_flight``: messages
-    not yet at an outcome (queued, or being handled) are `in_flight`.
+    not yet at an outcome (queued, or waiting for room) are `in_flight`; a message counts as
+    handled once its handler has started.
 
     Attributes:
         actors: Live actors (the guardian not counted).
@@ -536,16 +537,17 @@ def take(system: ActorSystem, node: str | None = None) -> SystemSnapshot:
     guardian = system.guardian
     strategy = guardian.strategy
     intensity = guardian._intensity
-    supervisors.insert(0, SupervisorSnapshot(
-        _actor_id(label, 0),
-        "guardian",
-        type(strategy).__name__ if strategy is not None else None,
-        intensity.max_restarts,
-        intensity.within,
-        intensity.count(now),
-        _backoff(strategy.backoff) if strategy is not None else None,
-        (),
-    ))
+    if records:  # the guardian's record, when the tree (and so the guardian's cell) exists
+        supervisors.insert(0, SupervisorSnapshot(
+            _actor_id(label, 0),
+            "guardian",
+            type(strategy).__name__ if strategy is not None else None,
+            intensity.max_restarts,
+            intensity.within,
+            intensity.count(now),
+            _backoff(strategy.backoff) if strategy is not None else None,
+            (),
+        ))
     counters = _counters(system, mailbox_total, mailbox_max, busy)
     return SystemSnapshot(
         node=label,

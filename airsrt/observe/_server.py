@@ -76,8 +76,11 @@ class _ObserverActor(Actor):
         self._observer = observer
 
     async def on_stop(self) -> None:
-        self._observer._stopped_with_system = True
-        await self._observer.close()
+        observer = self._observer
+        if observer.closed:
+            return  # observer.close() is stopping this actor: it is already under way
+        observer._stopped_with_system = True
+        await observer.close()
 
 
 class Observer:
@@ -206,7 +209,7 @@ class Observer:
             if request.method == "GET" and request.path == "/" and "token" in request.query:
                 # Keep the token in a cookie (the page's own requests and its event stream carry
                 # it) and drop it from the address bar.
-                response = web.HTTPSeeOther("/")
+                response = web.Response(status=303, headers={"Location": "/"})
                 response.set_cookie(self._cookie_name, self._token, httponly=True, samesite="Strict", path="/")
                 return response
         if request.method == "POST":

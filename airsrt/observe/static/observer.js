@@ -175,19 +175,39 @@ function describe(details) {
   return parts.join(" · ");
 }
 
+const LEVELS = { TRACE: 5, DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+// Repeats of one kind for one actor among the newest lines are counted on one line ("×12"),
+// so a flood of dead letters cannot push a restart out of sight.
+const COLLAPSE_WITHIN = 6;
+
 function addEvent(ev) {
   if ($("pause").checked) return;
+  if ((LEVELS[ev.severity] || 0) < Number($("min-level").value)) return;
+  const feed = $("feed");
+  const detail = describe(ev.details);
+  const actor = ev.actor || "";
+  for (let i = 0, li = feed.firstElementChild; li && i < COLLAPSE_WITHIN; i++, li = li.nextElementSibling) {
+    if (li.dataset.kind === ev.kind && li.dataset.actor === actor) {
+      const n = Number(li.dataset.count || "1") + 1;
+      li.dataset.count = String(n);
+      li.querySelector(".time").textContent = clock(ev.time);
+      li.querySelector(".count").textContent = ` ×${n}`;
+      li.querySelector(".detail").textContent = detail;
+      feed.insertBefore(li, feed.firstChild);
+      return;
+    }
+  }
   const li = document.createElement("li");
   li.className = "sev-" + ev.severity;
   li.dataset.kind = ev.kind;
-  li.dataset.actor = ev.actor || "";
+  li.dataset.actor = actor;
   li.title = `${ev.severity} event`;
-  const detail = describe(ev.details);
   li.innerHTML =
     `<span class="time">${esc(clock(ev.time))}</span>` +
     `<span class="kind-name">${esc(ev.kind)}</span>` +
     (ev.actor ? ` <span class="actor">${esc(ev.actor)}</span>` : "") +
-    (detail ? `<span class="detail">${esc(detail)}</span>` : "");
+    `<span class="count" title="times in a row"></span>` +
+    `<span class="detail">${esc(detail)}</span>`;
   prependFeed(li);
 }
 
