@@ -47,6 +47,38 @@ cdef str cell_state(ActorRef cell):
     return <str>_PHASE_NAMES[cell.phase]
 
 
+@cython.final
+cdef class RecordMaker:
+    """Builds instances of a frozen slotted dataclass from positional values, writing the slots
+    directly (see the top of this file): ``RecordMaker(cls, fields)(*values)``.
+
+    With ``plain=True`` the caller promises the values are only str, int, float, bool or None,
+    and the record is untracked from the cyclic GC as the walk's records are.
+    """
+
+    cdef object cls
+    cdef list offsets
+    cdef Py_ssize_t n
+    cdef bint plain
+
+    def __cinit__(self, type cls not None, tuple fields not None, bint plain=False):
+        self.cls = cls
+        self.offsets = [slot_offset(cls, name) for name in fields]
+        self.n = len(fields)
+        self.plain = plain
+
+    def __call__(self, *values):
+        cdef Py_ssize_t i
+        if len(values) != self.n:
+            raise TypeError(f"{self.cls.__name__} takes {self.n} values, got {len(values)}")
+        rec = _object_new(self.cls)
+        for i in range(self.n):
+            slot_set(rec, <Py_ssize_t>self.offsets[i], values[i])
+        if self.plain and PyObject_GC_IsTracked(rec):
+            PyObject_GC_UnTrack(rec)
+        return rec
+
+
 def _snapshot_walk(Runtime rt not None, str node not None, object describe_parent,
                    object describe_busy):
     """Every cell of the live tree, parents before children, in start order.
