@@ -99,12 +99,13 @@ def _snapshot_walk(Runtime rt not None, str node not None, object describe_paren
     cdef ActorRef root = rt._root
     cdef ActorRef cell, child
     cdef list out = []
-    cdef list stack
-    cdef list kids = []
-    cdef object ids, kid_path, parent_uid, child_id, busy_since, handling, kind, rec
+    # The path and child-id map of the cell's ancestor at each depth: the walk follows the
+    # tree's own links (next_in_tree), so it needs no stack of its own.
+    cdef list paths = []
+    cdef list idmaps = []
+    cdef object ids, parent_ids, parent_uid, child_id, busy_since, handling, kind, rec
     cdef str name, path
-    cdef int depth
-    cdef Py_ssize_t i, n
+    cdef Py_ssize_t depth = 0, kids
     cdef unsigned long long total = 0
     cdef unsigned int deepest = 0, depth_now
     cdef Py_ssize_t busy = 0
@@ -112,17 +113,18 @@ def _snapshot_walk(Runtime rt not None, str node not None, object describe_paren
         raise RuntimeError("airsrt._snapshot is not imported (it installs the record class)")
     if root is None:
         return out, 0, 0, 0
-    # (cell, parent uid, depth, parent's path, child id): pushed in reverse, popped in order.
-    stack = [(root, None, 0, None, None)]
-    while stack:
-        cell, parent_uid, depth, kid_path, child_id = stack.pop()
+    cell = root
+    while cell is not None:
         name = cell.display_name()
-        if kid_path is None:
+        if depth == 0:
             path = "/"
-        elif kid_path == "/":
-            path = "/" + name
+            parent_uid = None
+            child_id = None
         else:
-            path = <str>kid_path + "/" + name
+            path = "/" + name if depth == 1 else <str>paths[depth - 1] + "/" + name
+            parent_uid = cell.parent.uid
+            parent_ids = idmaps[depth - 1]
+            child_id = parent_ids.get(cell) if parent_ids is not None else None
         ids = None
         if cell is root:
             kind = _KIND_GUARDIAN
@@ -130,11 +132,11 @@ def _snapshot_walk(Runtime rt not None, str node not None, object describe_paren
             kind, ids = describe_parent(cell)
         else:
             kind = _KIND_ACTOR
-        del kids[:]
+        kids = 0
         if cell.extra is not None:
             child = cell.extra.first_child
             while child is not None:
-                kids.append(child)
+                kids += 1
                 child = child.next_sibling
         busy_since = None
         handling = None
@@ -163,17 +165,28 @@ def _snapshot_walk(Runtime rt not None, str node not None, object describe_paren
         fill(rec, 14, cell.processed)
         fill(rec, 15, cell.failed)
         fill(rec, 16, cell.restarts)
-        fill(rec, 17, len(kids))
+        fill(rec, 17, kids)
         fill(rec, 18, child_id)
         fill(rec, 19, busy_since)
         fill(rec, 20, handling)
         if PyObject_GC_IsTracked(rec):
             PyObject_GC_UnTrack(rec)
         out.append(rec)
-        n = len(kids)
-        for i in range(n - 1, -1, -1):
-            child = <ActorRef>kids[i]
-            stack.append((child, cell.uid, depth + 1, path, ids.get(child) if ids else None))
+        # Next: the first child, else the next sibling of the nearest ancestor that has one.
+        if kids:
+            if len(paths) > depth:
+                paths[depth] = path
+                idmaps[depth] = ids
+            else:
+                paths.append(path)
+                idmaps.append(ids)
+            cell = cell.extra.first_child
+            depth += 1
+            continue
+        while cell is not root and cell.next_sibling is None:
+            cell = cell.parent
+            depth -= 1
+        cell = None if cell is root else cell.next_sibling
     return out, total, deepest, busy
 
 

@@ -71,6 +71,7 @@ def processed(page, name: str) -> int:
     return int(text.replace(",", ""))
 
 
+@pytest.mark.timeout(240)  # a browser and a demo system on a busy 2-core machine
 def test_the_page_shows_a_running_system(chromium, demo_url):
     errors: list[str] = []
     with playwright_api.sync_playwright() as p:

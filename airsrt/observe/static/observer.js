@@ -52,6 +52,7 @@ function short(n) {
 }
 function seconds(s) {
   if (s === null || s === undefined) return "–";
+  if (s < 0.01) return (s * 1000).toFixed(1) + " ms";
   if (s < 1) return (s * 1000).toFixed(0) + " ms";
   if (s < 120) return s.toFixed(1) + " s";
   return (s / 60).toFixed(1) + " min";
