@@ -247,9 +247,8 @@ class Feed:
                 await asyncio.sleep(self.interval)
         except asyncio.CancelledError:
             raise
-        except Exception:  # a bug here must not take the page down silently
-            log.exception("airsrt observer: sampling failed")
-            raise
+        except Exception:  # a bug here must not pass silently, nor repeat every second
+            log.exception("airsrt observer: sampling failed; the page gets no more updates")
 
     def refresh_snapshot(self) -> SystemSnapshot:
         """Takes a new tree snapshot and the per-actor rates since the previous one."""

@@ -216,10 +216,10 @@ class Observer:
             if not self.allow_control:
                 return _error(403, "this observer is read-only; start it with "
                                    "airsrt.observe.serve(system, allow_control=True) to allow actions")
+            # Browsers send Origin with a POST: it must be this page's own origin.
             origin = request.headers.get("Origin")
             if request.headers.get(ACTION_HEADER) != "1" or (
-                origin is not None and origin.rstrip("/") != self.url.rstrip("/")
-                and origin.split("//", 1)[-1] not in self._allowed_hosts
+                origin is not None and origin.split("//", 1)[-1].rstrip("/") != request.host
             ):
                 return _error(403, f"actions must come from the observer's page (header {ACTION_HEADER}: 1)")
         return await handler(request)
