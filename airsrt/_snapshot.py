@@ -504,10 +504,10 @@ def take(system: ActorSystem, node: str | None = None) -> SystemSnapshot:
             if type(child_id) is not str and type(child_id) is not int:
                 child_id = _json_value(child_id)
             ref = child.ref
-            phase = ref._phase if ref is not None else PHASE_STOPPED
-            if phase == PHASE_STOPPED:
+            if ref is None or ref._phase == PHASE_STOPPED:
                 state, actor_id = "terminated", None
             else:
+                phase = ref._phase
                 if child.starting:
                     state = "starting"
                 elif phase == PHASE_RESTARTING or phase == PHASE_STARTING:

@@ -1,0 +1,76 @@
+"""A snapshot of a running system, and its live view in a browser.
+
+    python examples/observer.py           # prints a snapshot, serves the page briefly
+    python examples/observer.py --serve   # keeps serving the page until Ctrl+C
+
+The snapshot needs nothing more than airsrt; the page needs ``pip install "airsrt[observe]"``.
+"""
+
+import asyncio
+import sys
+import urllib.request
+
+import airsrt
+
+try:
+    import airsrt.observe as observe  # the live view: pip install "airsrt[observe]"
+except ImportError:
+    observe = None
+
+
+class Order:
+    def __init__(self, item: str) -> None:
+        self.item = item
+
+
+class OrderBook(airsrt.Actor):
+    def __init__(self) -> None:
+        self.orders = 0
+
+    @airsrt.handler
+    def place(self, msg: Order) -> int:
+        self.orders += 1
+        return self.orders
+
+
+def fetch_size(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return len(response.read())
+
+
+async def main() -> None:
+    async with airsrt.ActorSystem("shop") as system:
+        await system.spawn_supervisor(
+            airsrt.OneForOne(max_restarts=3, within=5.0),
+            [airsrt.ChildSpec("orders", OrderBook, name="orders")],
+            name="app",
+        )
+        orders = system.lookup("orders")
+        assert orders is not None
+        for item in ("tea", "cake", "jam"):
+            orders.tell(Order(item))
+        await orders.ask(Order("scone"))
+
+        # The snapshot: every actor, the supervisors, the counters (no extra needed).
+        snap = system.snapshot()
+        for actor in snap.actors:  # parents before children, the guardian first
+            print(f"{actor.path:<12} {actor.kind:<10} {actor.state:<5} processed {actor.processed}")
+        for sup in snap.supervisors:
+            strategy = sup.strategy or "stops failed actors"  # the default guardian
+            print(f"{sup.actor} {sup.kind}: {strategy}, {sup.restarts_in_window} of {sup.max_restarts} restarts used")
+        print(f"sent {snap.counters.sent}, in flight {snap.counters.in_flight}")
+
+        # The live view, served on this same loop.
+        if observe is None:
+            print("to serve the page: pip install 'airsrt[observe]'")
+            return
+        async with await observe.serve(system) as observer:
+            print("observer:", observer.url)
+            # Fetched from another thread: the server answers on this loop.
+            size = await asyncio.to_thread(fetch_size, observer.url + "api/snapshot")
+            print(f"GET /api/snapshot: {size} bytes of JSON")
+            if "--serve" in sys.argv:
+                await asyncio.Event().wait()  # until Ctrl+C
+
+
+airsrt.run(main())
