@@ -61,7 +61,7 @@ cdef class RecordMaker:
     cdef Py_ssize_t n
     cdef bint plain
 
-    def __cinit__(self, type cls not None, tuple fields not None, bint plain=False):
+    def __init__(self, type cls not None, tuple fields not None, bint plain=False):
         self.cls = cls
         self.offsets = [slot_offset(cls, name) for name in fields]
         self.n = len(fields)
