@@ -23,6 +23,9 @@ cdef object _snapshot_record = None
 cdef object _object_new = object.__new__
 cdef Py_ssize_t _snapshot_offsets[_N_SNAPSHOT_FIELDS]
 cdef str _KIND_ACTOR = "actor"
+
+cdef extern from "Python.h":
+    PyObject* PyTuple_GET_ITEM(object, Py_ssize_t)
 cdef str _KIND_GUARDIAN = "guardian"
 
 
@@ -57,23 +60,37 @@ cdef class RecordMaker:
     """
 
     cdef object cls
-    cdef list offsets
+    cdef Py_ssize_t* offsets
     cdef Py_ssize_t n
     cdef bint plain
 
     def __init__(self, type cls not None, tuple fields not None, bint plain=False):
+        cdef Py_ssize_t i
+        cdef Py_ssize_t* offsets = <Py_ssize_t*>PyMem_Malloc(max(len(fields), 1) * sizeof(Py_ssize_t))
+        if offsets == NULL:
+            raise MemoryError()
+        try:
+            for i, name in enumerate(fields):
+                offsets[i] = slot_offset(cls, name)
+        except BaseException:
+            PyMem_Free(offsets)
+            raise
+        PyMem_Free(self.offsets)
+        self.offsets = offsets
         self.cls = cls
-        self.offsets = [slot_offset(cls, name) for name in fields]
         self.n = len(fields)
         self.plain = plain
 
+    def __dealloc__(self):
+        PyMem_Free(self.offsets)
+
     def __call__(self, *values):
         cdef Py_ssize_t i
-        if len(values) != self.n:
-            raise TypeError(f"{self.cls.__name__} takes {self.n} values, got {len(values)}")
+        if len(values) != self.n or self.offsets == NULL:
+            raise TypeError(f"{self.cls!r} takes {self.n} values, got {len(values)}")
         rec = _object_new(self.cls)
         for i in range(self.n):
-            slot_set(rec, <Py_ssize_t>self.offsets[i], values[i])
+            slot_set(rec, self.offsets[i], <object>PyTuple_GET_ITEM(values, i))
         if self.plain and PyObject_GC_IsTracked(rec):
             PyObject_GC_UnTrack(rec)
         return rec

@@ -24,7 +24,7 @@ from airsrt import _core
 from airsrt._core import PHASE_RESTARTING, PHASE_STARTING, PHASE_STOPPED
 from airsrt._errors import ConfigurationError, WrongThreadError
 from airsrt._pools import PoolSupervisor
-from airsrt._strategies import Backoff, RestartPolicy
+from airsrt._strategies import Backoff
 from airsrt._supervisor import Supervisor, SupervisorFactory
 
 if TYPE_CHECKING:
@@ -43,8 +43,6 @@ __all__ = [
     "merge_snapshots",
     "take",
 ]
-
-_POLICY_NAMES = {policy: policy.value for policy in RestartPolicy}
 
 # How many of the most recent dead letters a snapshot lists.
 RECENT_DEAD_LETTERS = 20
@@ -517,7 +515,7 @@ def take(system: ActorSystem, node: str | None = None) -> SystemSnapshot:
                 ids[ref] = child_id
                 actor_id = prefix + str(ref._uid)
             children.append(make(
-                child_id, actor_id, state, _POLICY_NAMES[spec.restart], child.restarts,
+                child_id, actor_id, state, spec.restart._value_, child.restarts,
                 type(spec.factory) is SupervisorFactory,
             ))
         strategy = actor._strategy
