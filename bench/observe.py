@@ -19,6 +19,8 @@ Rows (every value is a cost; lower is better):
   makes the loop do is all counted; the page's own process is not).
 
 Run through the bench runner, or directly: ``python bench/observe.py -o observe.json``.
+``python bench/observe.py --loop-share`` measures instead what share of the loop the observer
+takes while the system is idle, with no page and with a page open (printed as JSON).
 """
 
 from __future__ import annotations
@@ -156,7 +158,50 @@ def tell(loops: int, kind: str, mode: str, clock: str = "wall") -> float:
     return common.run(kind, main)
 
 
+def loop_share(seconds: float = 10.0) -> dict[str, float]:
+    """The loop thread's CPU time per wall second spent while the system is otherwise idle:
+    with an observer and no page, then with a page open (the same client as the tell rows),
+    for a system of one actor and one of 10,000. Not a pyperf row: it measures the observer's
+    own work directly, which other processes' load does not inflate the way it does wall time.
+    """
+    import airsrt.observe
+
+    async def measure(n: int) -> dict[str, float]:
+        async with common.system() as system:
+            ref = system.spawn(common.Counter)
+            for _ in range(n // 1_000):
+                await system.spawn_pool(common.Idle, size=1_000).ready()
+            observer = await airsrt.observe.serve(system)
+            out: dict[str, float] = {}
+            for mode in ("closed", "open"):
+                page = None
+                if mode == "open":
+                    page = subprocess.Popen([sys.executable, "-c", PAGE_CLIENT, observer.host,
+                                             str(observer.port), f"{system.name}:{ref._uid}"])
+                    while observer.clients < 1:
+                        await asyncio.sleep(0.01)
+                    await asyncio.sleep(1.5)
+                c0, w0 = time.thread_time(), time.perf_counter()
+                await asyncio.sleep(seconds)
+                out[f"N{n}_page_{mode}_ms_per_s"] = (time.thread_time() - c0) / (time.perf_counter() - w0) * 1e3
+                if page is not None:
+                    page.kill()
+                    page.wait()
+            await observer.close()
+            return out
+
+    result: dict[str, float] = {}
+    for n in (1, 10_000):
+        result.update(asyncio.run(measure(n)))
+    return result
+
+
 def main() -> None:
+    if "--loop-share" in sys.argv:
+        import json
+
+        print(json.dumps(loop_share(), indent=1))
+        return
     runner, args = common.make_runner(processes=4, values=3)
     kind = args.loop
     runner.bench_time_func("observe.snapshot_N10k[airsrt]", snapshot, kind, 10_000)

@@ -181,7 +181,11 @@ class Observer:
         if _is_loopback(self.host):
             names |= {"127.0.0.1", "localhost", "[::1]"}
         self._allowed_hosts = {f"{n}:{self.port}" for n in names}
-        self._actor = self.system.spawn(_ObserverActor, self, name=f"observer:{self.port}")
+        try:
+            self._actor = self.system.spawn(_ObserverActor, self, name=f"observer:{self.port}")
+        except BaseException:
+            await runner.cleanup()
+            raise
 
     async def _close(self) -> None:
         self._feed.close()
