@@ -1,9 +1,9 @@
 """A snapshot of a running system, and its live view in a browser.
 
-    python examples/observer.py           # prints a snapshot, serves the page briefly
+    python examples/observer.py          # a snapshot, then the page served briefly
     python examples/observer.py --serve   # keeps serving the page until Ctrl+C
 
-The snapshot needs nothing more than airsrt; the page needs ``pip install "airsrt[observe]"``.
+The snapshot needs only airsrt; the page needs ``pip install "airsrt[observe]"``.
 """
 
 import asyncio
@@ -53,11 +53,13 @@ async def main() -> None:
 
         # The snapshot: every actor, the supervisors, the counters (no extra needed).
         snap = system.snapshot()
-        for actor in snap.actors:  # parents before children, the guardian first
-            print(f"{actor.path:<12} {actor.kind:<10} {actor.state:<5} processed {actor.processed}")
+        # Parents before children, the guardian first of all.
+        for actor in snap.actors:
+            print(f"{actor.path:<12} {actor.kind:<10} {actor.state}", actor.processed)
         for sup in snap.supervisors:
             strategy = sup.strategy or "stops failed actors"  # the default guardian
-            print(f"{sup.actor} {sup.kind}: {strategy}, {sup.restarts_in_window} of {sup.max_restarts} restarts used")
+            used = f"{sup.restarts_in_window} of {sup.max_restarts} restarts used"
+            print(f"{sup.actor} {sup.kind}: {strategy}, {used}")
         print(f"sent {snap.counters.sent}, in flight {snap.counters.in_flight}")
 
         # The live view, served on this same loop.
