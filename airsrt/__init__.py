@@ -67,6 +67,17 @@ from airsrt._broker import Broker, BrokerReply
 from airsrt._mailbox import Backpressure, Mailbox, Priority
 from airsrt._messages import Message, Published, ReceiveTimeout, Terminated
 from airsrt._pools import PoolRef, Routing
+from airsrt._snapshot import (
+    ActorSnapshot,
+    ChildSnapshot,
+    ClusterSnapshot,
+    CountersSnapshot,
+    DeadLetterSnapshot,
+    DeadLettersSnapshot,
+    SupervisorSnapshot,
+    SystemSnapshot,
+    merge_snapshots,
+)
 from airsrt._monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
 from airsrt._stats import ActorStats, ControlTraffic, HandlerLatency, PoolStats, SystemStats
 from airsrt._strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
@@ -89,6 +100,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Actor",
     "ActorRef",
+    "ActorSnapshot",
     "ActorStartError",
     "ActorStats",
     "ActorStoppedError",
@@ -102,13 +114,18 @@ __all__ = [
     "BrokerReply",
     "ChildInfo",
     "ChildNotFoundError",
+    "ChildSnapshot",
     "ChildSpec",
+    "ClusterSnapshot",
     "ConfigWarning",
     "ConfigurationError",
     "Context",
     "ControlTraffic",
+    "CountersSnapshot",
     "DeadLetter",
+    "DeadLetterSnapshot",
     "DeadLetters",
+    "DeadLettersSnapshot",
     "DeadlockError",
     "ErrorAction",
     "Event",
@@ -143,13 +160,16 @@ __all__ = [
     "Strategy",
     "Subscription",
     "SupervisorRef",
+    "SupervisorSnapshot",
     "SystemNotRunningError",
+    "SystemSnapshot",
     "SystemStats",
     "Terminated",
     "Timer",
     "UnhandledMessageError",
     "WrongThreadError",
     "handler",
+    "merge_snapshots",
     "run",
     "supervisor",
 ]

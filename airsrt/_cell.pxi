@@ -1342,26 +1342,25 @@ cdef int force_push(ActorRef cell, object msg, object token, bint front) except 
 
 
 
-cdef enum:
-    # No eager ask for this long (outside the dispatcher): the loop has surely turned since.
-    EAGER_GAP_NS = 100000
-
-
 cdef inline bint eager_budget(Runtime rt) noexcept:
     """Whether an ask may still run eagerly in this stretch of the loop's time.
 
-    Eager asks share the dispatcher's budget (messages and ~2 ms), so a tight ``await
-    ref.ask()`` loop, which never yields by itself, gets a queued ask now and then and lets the
-    loop run. The dispatcher renews the budget as it starts; outside it, a pause in eager asks
-    longer than EAGER_GAP_NS means the caller has yielded in between, so a new stretch begins
-    (else the first ask after any idle moment would be queued for want of a fresh budget).
+    Eager asks share the dispatcher's budget (messages and ~2 ms): a tight `await ref.ask()`
+    loop, which never yields by itself, gets a queued ask now and then and lets the loop run.
+    The dispatcher renews the budget as it starts. Outside it, a spent budget is renewed only
+    if the loop's thread has mostly been idle since it was given -- it waited for I/O, so the
+    loop has turned -- else the first ask after any idle moment would be queued for want of a
+    fresh budget, while code that keeps the thread busy between asks still yields in time.
     """
     cdef long long now = monotonic_ns()
-    if rt.current is None and now - rt.last_eager_ns > EAGER_GAP_NS:
-        rt.budget = rt.batch_limit
-        rt.budget_deadline_ns = now + <long long>(rt.batch_seconds * 1e9)
-    rt.last_eager_ns = now
-    return rt.budget > 0 and now < rt.budget_deadline_ns
+    if rt.budget > 0 and now < rt.budget_deadline_ns:
+        return True
+    if rt.current is not None:
+        return False    # inside the dispatcher's visit: its budget is the one that counts
+    if (thread_cpu_ns() - rt.window_cpu_ns) * 2 > now - rt.window_ns:
+        return False
+    renew_budget(rt, now)
+    return True
 
 
 cdef object _not_a_ref():

@@ -154,7 +154,8 @@ cdef class Runtime:
     cdef int eager_depth
     cdef Py_ssize_t budget
     cdef long long budget_deadline_ns
-    cdef long long last_eager_ns  # when the last eager ask ran (see eager_budget)
+    cdef long long window_ns      # when the current budget was given (see eager_budget)
+    cdef long long window_cpu_ns  # ... and the loop thread's CPU time then
     cdef object run_cb
     cdef object call_soon_fn      # loop.call_soon, bound once
     cdef object call_at_fn        # loop.call_at, bound once

@@ -75,6 +75,26 @@ cdef inline long long monotonic_ns() noexcept nogil:
     return ts.tv_sec * 1000000000LL + ts.tv_nsec
 
 
+cdef extern from "<time.h>" nogil:
+    int CLOCK_THREAD_CPUTIME_ID
+
+
+cdef inline long long thread_cpu_ns() noexcept nogil:
+    """CPU time the calling thread has used."""
+    cdef timespec ts
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec
+
+
+cdef inline int renew_budget(Runtime rt, long long now) noexcept:
+    """A fresh budget of messages and time, shared by the dispatcher and eager asks."""
+    rt.budget = rt.batch_limit
+    rt.budget_deadline_ns = now + <long long>(rt.batch_seconds * 1e9)
+    rt.window_ns = now
+    rt.window_cpu_ns = thread_cpu_ns()
+    return 0
+
+
 cdef long long runqueue_wait_ns(const char* path) noexcept nogil:
     """Nanoseconds the thread whose schedstat file is `path` has spent ready to run but waiting
     for a CPU (Linux's /proc/<pid>/task/<tid>/schedstat, second field); -1 where unknown."""
@@ -196,8 +216,7 @@ cdef class Runtime:
         self.deadline_cb = self._on_deadline
         self.call_soon_fn = loop.call_soon
         self.call_at_fn = loop.call_at
-        self.budget = self.batch_limit
-        self.budget_deadline_ns = monotonic_ns() + <long long>(self.batch_seconds * 1e9)
+        renew_budget(self, monotonic_ns())
         root = ActorRef.__new__(ActorRef)
         root.rt = self
         root.table = _ROOT_TABLE
@@ -427,9 +446,8 @@ cdef class Runtime:
         cdef ActorRef cell
         cdef long long deadline_ns
         cdef unsigned int visits = 0
-        self.budget = self.batch_limit
         deadline_ns = monotonic_ns() + <long long>(self.batch_seconds * 1e9)
-        self.budget_deadline_ns = deadline_ns
+        renew_budget(self, deadline_ns - <long long>(self.batch_seconds * 1e9))
         try:
             while self.rq_head is not None:
                 cell = self.rq_head

@@ -44,6 +44,8 @@ PAGE_OF_MODULE = {
     "airsrt._pools": "reference/broker.md",
     "airsrt._monitoring": "reference/monitoring.md",
     "airsrt._errors": "reference/errors.md",
+    "airsrt._snapshot": "reference/observer.md",
+    "airsrt._stats": "reference/monitoring.md",
 }
 
 # Public-looking members that are not part of the user's API, and why they are not rendered.

@@ -167,6 +167,7 @@ API: dict[str, dict[str, Case]] = {
         "actors": any_thread(lambda e: e.system.actors(), lambda r, e: len(r) >= 6),
         "stats": any_thread(lambda e: e.system.stats(), lambda r, e: isinstance(r, airsrt.SystemStats)),
         "tally": any_thread(lambda e: e.system.tally(0), lambda r, e: isinstance(r, bool)),
+        "snapshot": loop(lambda e: e.system.snapshot(), "snapshot"),
     },
     "ActorRef": REF_METHODS,
     "SupervisorRef": {
@@ -253,11 +254,24 @@ API: dict[str, dict[str, Case]] = {
     },
     **{
         name: {"as_dict": any_thread(lambda e, n=name: e.values[n].as_dict(), lambda r, e: isinstance(r, dict))}
-        for name in ("ActorStats", "SystemStats", "PoolStats", "ControlTraffic", "HandlerLatency")
+        for name in ("ActorStats", "SystemStats", "PoolStats", "ControlTraffic", "HandlerLatency",
+                     "ActorSnapshot", "ChildSnapshot", "CountersSnapshot", "DeadLetterSnapshot",
+                     "DeadLettersSnapshot", "SupervisorSnapshot")
+    },
+    # Snapshots are plain values once taken: read them anywhere.
+    **{
+        name: {
+            "as_dict": any_thread(lambda e, n=name: e.values[n].as_dict(), lambda r, e: isinstance(r, dict)),
+            "to_json": any_thread(lambda e, n=name: e.values[n].to_json(), lambda r, e: isinstance(r, str)),
+            "find": any_thread(lambda e, n=name: e.values[n].find("idle"), lambda r, e: r is not None),
+        }
+        for name in ("SystemSnapshot", "ClusterSnapshot")
     },
 }
 
 FUNCTIONS: dict[str, Case] = {
+    "merge_snapshots": any_thread(
+        lambda e: airsrt.merge_snapshots([e.values["SystemSnapshot"]]), lambda r, e: len(r.nodes) == 1),
     "handler": any_thread(lambda e: handler(Ping)(lambda self, msg: None), lambda r, e: callable(r)),
     "supervisor": any_thread(lambda e: airsrt.supervisor(OneForOne(), []), lambda r, e: callable(r)),
     # airsrt.run runs its own loop: a system started there lives on that thread.
@@ -316,9 +330,25 @@ async def _build(system: airsrt.ActorSystem) -> Env:
         "PoolStats": pool.stats(),
         "ControlTraffic": system.stats().control,
         "HandlerLatency": airsrt.HandlerLatency(1, 1.0, 1.0, 1.0, 1.0),
+        **_snapshot_values(system.snapshot()),
     }
     return Env(system, ref, busy, gate, other, sup, pool, context, timer, subscription, pending,
                finished, values)
+
+
+def _snapshot_values(snap: airsrt.SystemSnapshot) -> dict[str, Any]:
+    """One record of each snapshot type, taken from a snapshot of the walk's system."""
+    sup = next(s for s in snap.supervisors if s.children)
+    return {
+        "SystemSnapshot": snap,
+        "ClusterSnapshot": airsrt.merge_snapshots([snap]),
+        "ActorSnapshot": snap.actors[0],
+        "SupervisorSnapshot": sup,
+        "ChildSnapshot": sup.children[0],
+        "CountersSnapshot": snap.counters,
+        "DeadLettersSnapshot": snap.dead_letters,
+        "DeadLetterSnapshot": airsrt.DeadLetterSnapshot("stopped", "Ping", None, None),
+    }
 
 
 def _instances(env: Env) -> dict[str, Any]:
