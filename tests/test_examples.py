@@ -13,8 +13,8 @@ EXPECTED = {
     "quickstart.py": ["15"],
     "supervision_tree.py": [
         "before: {'pool': 1, 'cache': 1, 'api': 1}",
-        "  stop  cache",
         "  stop  pool",
+        "  stop  cache",
         "  start pool (incarnation 2)",
         "  start cache (incarnation 2)",
         "pool ran 'select 1'",
