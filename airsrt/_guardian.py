@@ -149,7 +149,14 @@ class Guardian:
                 cell,
                 {"strategy": type(self.strategy).__name__, "restart": [c.name for c in group]},
             )
-        pending = lifecycle.restart_group(system, group, exc, first=cell)
+        if len(group) == 1:
+            pending = lifecycle.restart_group(system, group, exc)
+        else:
+            # This runs inside the failed actor's own turn; a group restarts after it, so the
+            # new incarnations start in start order (the failed one is held meanwhile).
+            for each in group:
+                lifecycle.suspend(system, each)
+            pending = _restart_later(system, group, exc, cell)
         if pending is not None:
             system._start_lifecycle(pending, lambda: lifecycle.restart_cancelled(system, group, exc))
 
@@ -177,3 +184,9 @@ class Guardian:
             lifecycle.begin_stop(
                 system, cell, StopRequest(reason, system._stop_timeout, final=True, error=error)
             )
+
+
+async def _restart_later(system: ActorSystem, group: list[ActorRef], exc: BaseException, failed: ActorRef) -> None:
+    pending = lifecycle.restart_group(system, group, exc, first=failed)
+    if pending is not None:
+        await pending

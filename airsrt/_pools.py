@@ -121,8 +121,8 @@ def _served(ref: ActorRef | None) -> int:
     served: int = stats["processed"] - stats["failed"]
     if ref._has_extra:
         extra = ref._extra
-        if extra.task is not None and extra.task_msg is not None and not extra.task.done():
-            served -= 1  # an async handler in flight: counted as processed, not yet judged
+        if extra.task is not None and extra.task in ref.system._busy:
+            served -= 1  # an async handler whose outcome is not booked yet: not a success (yet)
     return served
 
 
