@@ -66,6 +66,7 @@ EV_ESCALATED = KIND_IDS["supervisor.escalated"]
 RETRY_DELAY = 0.05
 
 _WORKER_SHUTDOWN = 5.0
+_NEVER = -math.inf
 
 
 class ChildSpec:
@@ -373,17 +374,28 @@ class _ChildQuery:
     id: Any = None
 
 
+def _state_of(ref: ActorRef | None, starting: bool = False) -> str:
+    """A child's state in ``which_children()``, from its ref."""
+    if ref is None or ref._phase == PHASE_STOPPED:
+        return "terminated"
+    if starting or (ref._phase == PHASE_STARTING and not ref._flags & FLAG_READY):
+        return "starting"  # its first start: on_start has not finished yet
+    if ref._phase in (PHASE_RESTARTING, PHASE_STARTING):
+        return "restarting"  # a new incarnation whose on_start has not finished yet
+    return "running"
+
+
 class _Child:
     """A supervisor's record of one child."""
 
     __slots__ = ("attempt", "last_restart", "monitor", "ref", "restarts", "served", "spec", "starting")
 
-    def __init__(self, spec: ChildSpec) -> None:
+    def __init__(self, spec: ChildSpec, ref: ActorRef | None = None) -> None:
         self.spec = spec
-        self.ref: ActorRef | None = None
+        self.ref = ref
         self.restarts = 0
         self.attempt = 0  # consecutive restarts, for the backoff
-        self.last_restart = -math.inf
+        self.last_restart = _NEVER
         self.starting = False
         self.monitor: HealthMonitor | None = None
         self.served = 0  # messages its ref had handled successfully when last looked at (pools)
@@ -393,14 +405,7 @@ class _Child:
         return self.ref is not None and self.ref._phase != PHASE_STOPPED
 
     def state(self) -> str:
-        ref = self.ref
-        if ref is None or ref._phase == PHASE_STOPPED:
-            return "terminated"
-        if self.starting or (ref._phase == PHASE_STARTING and not ref._flags & FLAG_READY):
-            return "starting"  # its first start: on_start has not finished yet
-        if ref._phase in (PHASE_RESTARTING, PHASE_STARTING):
-            return "restarting"  # a new incarnation whose on_start has not finished yet
-        return "running"
+        return _state_of(self.ref, self.starting)
 
     def info(self) -> ChildInfo:
         spec = self.spec
@@ -529,9 +534,13 @@ class Supervisor(Actor):
 
     # -- what the runtime tells a supervisor about its children (outside its own turn) ---------
 
+    def _record(self, cell: ActorRef) -> _Child | None:
+        """The record of the child whose ref is `cell` (None: not a child of ours now)."""
+        return self._by_cell.get(cell)
+
     def child_failed(self, system: ActorSystem, cell: ActorRef, exc: BaseException, action: ErrorAction) -> None:
         """A child's handler raised (ESCALATE or RESTART): hold it and report to our turn."""
-        child = self._by_cell.get(cell)
+        child = self._record(cell)
         if system.tally(EV_CHILD_FAILED):
             details = {
                 "supervisor": self._cell.name,
@@ -545,7 +554,7 @@ class Supervisor(Actor):
 
     def start_failed(self, system: ActorSystem, cell: ActorRef, error: BaseException) -> None:
         """A child's on_start (or factory, on a restart) raised."""
-        child = self._by_cell.get(cell)
+        child = self._record(cell)
         if child is None or child.starting or not cell._flags & FLAG_READY:
             # A first start: it stops, and whoever awaits it (our on_start, start_child) hears.
             lifecycle.begin_stop(system, cell, StopRequest("start_failed", 0, final=True, error=error))
@@ -560,7 +569,7 @@ class Supervisor(Actor):
 
     def child_exiting(self, system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
         """A child stops by itself: a permanent one is restarted instead."""
-        child = self._by_cell.get(cell)
+        child = self._record(cell)
         if child is None or child.spec.restart is not RestartPolicy.PERMANENT or self._giving_up:
             return False
         lifecycle.suspend(system, cell)
@@ -572,7 +581,7 @@ class Supervisor(Actor):
             lifecycle.notify(system, self._cell, _ChildExited(cell, reason))
 
     def child_grace(self, system: ActorSystem, cell: ActorRef) -> float | None:
-        child = self._by_cell.get(cell)
+        child = self._record(cell)
         return child.spec.shutdown if child is not None else system._stop_timeout
 
     def _unhealthy(self, cell: ActorRef, error: BaseException) -> None:
@@ -585,7 +594,7 @@ class Supervisor(Actor):
     @handler
     def _on_child_down(self, msg: _ChildDown) -> None:
         cell = msg.cell
-        child = self._by_cell.get(cell)
+        child = self._record(cell)
         if (
             child is None
             or child.ref is not cell
@@ -813,7 +822,7 @@ class Supervisor(Actor):
         # happened before the call (callers use it to let a supervisor act).
         op = msg.op
         if op == "which":
-            return True, [c.info() for c in self._children.values()]
+            return True, self._infos()
         if op == "count":
             return True, self._count()
         child = self._find(msg.id)
@@ -848,6 +857,9 @@ class Supervisor(Actor):
         except ActorStartError as error:
             return False, error
 
+    def _infos(self) -> list[ChildInfo]:
+        return [c.info() for c in self._children.values()]
+
     def _count(self) -> ChildCount:
         children = self._children.values()
         supervisors = sum(1 for c in children if c.spec.is_supervisor)
@@ -880,8 +892,10 @@ class Supervisor(Actor):
 class DynamicSupervisorActor(Supervisor):
     """The actor of a `DynamicSupervisor`: children started on demand from one template.
 
-    Its children are kept by ref (in start order), so no operation walks them except those
-    that report on all of them (``which_children``, ``count_children``) and the shutdown.
+    Its children are kept in a dict by ref, in start order; a child that has never been
+    restarted (nor has a health check) has no record of its own -- the template says all there
+    is to know -- so a child costs a dict entry, and no object the cyclic GC must walk. Only
+    reports on all children (``which_children``, ``count_children``) and the shutdown walk them.
     """
 
     # Read by the lifecycle: a shutdown stops every child at once (each with its grace).
@@ -891,36 +905,57 @@ class DynamicSupervisorActor(Supervisor):
         super().__init__(strategy, ())
         self._template = template
         self._max_children = strategy.max_children
-        self._children = self._by_cell  # by ref: a child ends, its record goes with it
+        # ref -> its record, or None while it needs none (see the class docstring).
+        self._kids: dict[ActorRef, _Child | None] = {}
 
     async def on_start(self) -> None:
         """Starts with no children."""
+
+    def on_stop(self) -> None:
+        for child in self._kids.values():
+            if child is not None and child.monitor is not None:
+                child.monitor.stop()
+
+    def _record(self, cell: ActorRef) -> _Child | None:
+        kids = self._kids
+        child = kids.get(cell)
+        if child is None and cell in kids:
+            child = kids[cell] = _DynamicChild(self._template, cell)
+        return child
+
+    def child_grace(self, system: ActorSystem, cell: ActorRef) -> float | None:
+        return self._template.shutdown if cell in self._kids else system._stop_timeout
 
     def start_ignored(self, system: ActorSystem, cell: ActorRef) -> None:
         """A child declined to start: nothing is kept of it."""
         lifecycle.stop_ignored(system, cell)
 
     def _knows(self, child: _Child) -> bool:
-        return child.ref is not None and self._children.get(child.ref) is child
+        return child.ref is not None and self._kids.get(child.ref) is child
 
     def _keeps(self, child: _Child) -> bool:
         return False
 
     def _forget(self, child: _Child) -> None:
         if child.ref is not None:
-            self._by_cell.pop(child.ref, None)
+            self._kids.pop(child.ref, None)
 
     @handler
     def _on_child_exited(self, msg: _ChildExited) -> None:
-        child = self._by_cell.pop(msg.cell, None)  # whatever its policy: nothing is kept
+        child = self._kids.pop(msg.cell, None)  # whatever its policy: nothing is kept
         if child is not None and child.monitor is not None:
             child.monitor.stop()
             child.monitor = None
 
     async def _stop_all_for_good(self) -> None:
         """Stops every child at once; each gets the template's grace, concurrently."""
-        waiters = [self._request_stop(c, "shutdown") for c in reversed(list(self._children.values()))]
-        pending = [w for w in waiters if w is not None]
+        system, grace = self._system, self._template.shutdown
+        pending = []
+        for ref in reversed(list(self._kids)):
+            if ref._phase != PHASE_STOPPED:
+                waiter = lifecycle.request_stop(system, ref, StopRequest("shutdown", grace, final=True))
+                if waiter is not None:
+                    pending.append(waiter)
         if pending:
             await asyncio.shield(asyncio.gather(*pending))
 
@@ -932,7 +967,7 @@ class DynamicSupervisorActor(Supervisor):
             return False, _gone(self._cell, "start_child()")
         template = self._template
         limit = self._max_children
-        if limit is not None and len(self._children) >= limit:
+        if limit is not None and len(self._kids) >= limit:
             what = getattr(template.factory, "__qualname__", None) or repr(template.factory)
             return False, MaxChildrenError(
                 f"{self._cell.name} already has {limit} children (max_children={limit}); "
@@ -941,12 +976,17 @@ class DynamicSupervisorActor(Supervisor):
                 actor=self._cell.name,
                 max_children=limit,
             )
-        child = _DynamicChild(template)
+        cls = _core.SupervisorRef if template.is_supervisor else _core.ActorRef
+        args = template.args + msg.args if msg.args else template.args
         try:
-            ref = self._spawn_child(child, template.args + msg.args if msg.args else template.args)
-        except ActorStartError as error:
-            return False, error
-        self._watch_health(child)
+            ref: ActorRef = self._system._spawn(self._cell, template.factory, args, None, template.mailbox, cls)
+        except AirsrtError as error:  # the factory raised
+            return False, self._start_error(template, error)
+        if template.health is None:
+            self._kids[ref] = None
+        else:
+            child = self._kids[ref] = _DynamicChild(template, ref)
+            self._watch_health(child)
         return True, ref
 
     def _start_error(self, spec: ChildSpec, error: BaseException) -> ActorStartError:
@@ -963,6 +1003,20 @@ class DynamicSupervisorActor(Supervisor):
             f"stopped, so there is no {op}_child(); start a new one with start_child(*args)"
         )
 
+    def _infos(self) -> list[ChildInfo]:
+        t = self._template
+        return [
+            child.info() if child is not None
+            else ChildInfo(t.id, ref, _state_of(ref), 0, t.restart, t.is_supervisor)
+            for ref, child in self._kids.items()
+        ]
+
+    def _count(self) -> ChildCount:
+        specs = len(self._kids)
+        active = sum(1 for ref in self._kids if _state_of(ref) in ("running", "starting"))
+        supervisors = specs if self._template.is_supervisor else 0
+        return ChildCount(specs, active, supervisors, specs - supervisors)
+
     def _spec_of(self, child: _Child) -> ChildSpec:
         ref = child.ref
         args = ref._args if ref is not None and ref._phase != PHASE_STOPPED else child.spec.args
@@ -970,7 +1024,7 @@ class DynamicSupervisorActor(Supervisor):
 
     def _find(self, key: Any) -> _Child | None:
         if isinstance(key, _core.ActorRef):
-            return self._by_cell.get(key)
+            return self._record(key)
         return None
 
     def _not_found(self, key: Any) -> ChildNotFoundError:

@@ -324,3 +324,18 @@ async def test_many_children_start_crash_one_percent_and_shut_down(actor_system)
     stats = actor_system.stats()
     assert stats["restarts"] == len(crashed) and stats["failures"] == len(crashed)
     # The fixture shuts the system down and checks that the ledger balances.
+
+
+async def test_a_child_costs_no_object_the_cyclic_gc_walks(actor_system):
+    """A child that never restarted is a dict entry: nothing per child for a full collection."""
+    import gc
+
+    sup = await actor_system.spawn_supervisor(DynamicSupervisor(), template=ChildSpec("entity", Entity))
+    gc.collect()
+    before = len(gc.get_objects())
+    refs = [await sup.start_child(i) for i in range(2000)]
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100  # the list above, and a dict that grew
+    refs[0].tell(Crash())
+    assert await refs[0].ask(Incarnation()) == 0
+    assert [i.restarts for i in (await sup.which_children())[:2]] == [1, 0]
