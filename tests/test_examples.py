@@ -44,6 +44,58 @@ EXPECTED = {
     ],
     "threads.py": ["total: 4000", "largest answer seen by a thread: 4000"],
     "testing_supervised.py": [],  # runs pytest on itself; the exit status says it passed  # runs pytest on itself: the return code says it passed
+    "dynamic_supervisor.py": [
+        "[eu] ann #1: hello",
+        "banned user: None",
+        "count: {'specs': 2, 'active': 2, 'supervisors': 0, 'workers': 2}",
+        "bob's spec: Session ('eu', 'bob') TRANSIENT",
+        "refused: sessions already has 3 children (max_children=3); Session('dan') was not "
+        "started (wait for some to stop, terminate some, or raise max_children)",
+        "ann crashed: empty message",
+        "[eu] ann #1: back",
+        "left: [eu] cid #1: still here",
+        "done",
+    ],
+    "declining_to_start.py": [
+        "  search: switched off, declining to start",
+        "children: [('api', 'running'), ('search', 'terminated')]",
+        "count: {'specs': 2, 'active': 1, 'supervisors': 0, 'workers': 2}",
+        "  search: started",
+        "search says hi",
+        "  beta: switched off, declining to start",
+        "beta is alive: False",
+        "  search: stopped",
+        "  api: stopped",
+        "done",
+    ],
+    "exit_reasons.py": [
+        "  watcher: drainer ended, reason ('shutdown', {'jobs': 1})",
+        "  asker got: bad job -1",
+        "  asker got: bad job -2",
+        "  watcher: group ended, reason 'shutdown', error RestartLimitError",
+        "root's children: [('drainer', 'terminated'), ('group', 'terminated')]",
+        "  later call: group gave up: more than 1 restarts within 60s (last failure: child 'w': "
+        "ValueError: bad job -2)",
+        "done",
+    ],
+    "pool_failures.py": [
+        "the asker of a bad job gets its error: cannot decode image 37",
+        "after 37,000 jobs, 1 in 37 bad: still serving: True 1",
+        "failures 1001, restarts 1001",
+        "hopeless refused: pool hopeless is not serving: hopeless gave up: more than 20 restarts "
+        "within 5s",
+        "because of: 'RestartLimitError'",
+        "done",
+    ],
+    "rpc_errors.py": [
+        "Store: the asker got KeyError 'missing'",
+        "Store: stopped by the guardian after its failure",
+        "ForgivingStore: the asker got KeyError 'missing'",
+        "ForgivingStore: still serving, a = 1",
+        "CarefulStore: the asker got KeyError 'missing'",
+        "CarefulStore: still serving, a = 1",
+        "done",
+    ],
     "worker_pool.py": [
         "40 images resized; round robin gave each worker [10, 10, 10, 10]",
         "bob's images went to 1 worker",
