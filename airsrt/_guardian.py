@@ -17,7 +17,7 @@ from airsrt._actor import ErrorAction
 from airsrt._errors import ConfigurationError
 from airsrt._lifecycle import StopRequest
 from airsrt._monitoring import KIND_IDS
-from airsrt._strategies import RestartIntensity, Strategy
+from airsrt._strategies import DynamicSupervisor, RestartIntensity, Strategy
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -94,7 +94,7 @@ class Guardian:
     """
 
     def __init__(self, strategy: Strategy | None = None) -> None:
-        if strategy is not None and not isinstance(strategy, Strategy):
+        if strategy is not None and (not isinstance(strategy, Strategy) or isinstance(strategy, DynamicSupervisor)):
             raise ConfigurationError(
                 f"guardian must be an airsrt strategy (OneForOne, OneForAll, RestForOne), got {strategy!r}"
             )

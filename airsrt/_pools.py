@@ -28,7 +28,7 @@ from airsrt import _core
 from airsrt._core import PHASE_STOPPING
 from airsrt._errors import ActorStartError, ActorStoppedError, ConfigurationError
 from airsrt._mailbox import Mailbox
-from airsrt._strategies import OneForOne, Strategy
+from airsrt._strategies import DynamicSupervisor, OneForOne, Strategy
 from airsrt._supervisor import ChildSpec, Supervisor, _Child, _ChildExited
 
 if TYPE_CHECKING:
@@ -318,6 +318,11 @@ def make_pool(
     if key is not None and routing is not Routing.CONSISTENT_HASH:
         raise ConfigurationError("key= is only used by Routing.CONSISTENT_HASH")
     ChildSpec("worker", factory, *args, mailbox=mailbox)  # validates the factory and mailbox
+    if strategy is not None and (not isinstance(strategy, Strategy) or isinstance(strategy, DynamicSupervisor)):
+        raise ConfigurationError(
+            f"a pool's strategy sets its workers' restart limits: airsrt.OneForOne(max_restarts=..., "
+            f"within=...) (or OneForAll, RestForOne), got {strategy!r}"
+        )
     strategy = strategy if strategy is not None else OneForOne(max_restarts=10 * size, within=5.0)
     slots: list[ActorRef] = []
 

@@ -746,12 +746,6 @@ class Supervisor(Actor):
                 "error": repr(error),
             },
         )
-        log.critical(
-            "%s; it stops its children and exits with reason 'shutdown' (a permanent parent "
-            "restarts it, a transient one leaves it down)",
-            text,
-            exc_info=(type(error), error, error.__traceback__) if error is not None else None,
-        )
         # Kept on the cell (no traceback: nothing to pin in memory) for the errors of later calls.
         self._cell._extra.supervision = RestartLimitError(text, actor=name)
         limit = RestartLimitError(text, actor=name)
@@ -759,6 +753,13 @@ class Supervisor(Actor):
         lifecycle.run_busy(system, self._cell, self._shut_down(child, limit))
 
     async def _shut_down(self, child: _Child, limit: RestartLimitError) -> None:
+        error = limit.__cause__
+        log.critical(
+            "%s; it stops its children and exits with reason 'shutdown' (a permanent parent "
+            "restarts it, a transient one leaves it down)",
+            limit,
+            exc_info=(type(error), error, error.__traceback__) if error is not None else None,
+        )
         await self._stop_all_for_good()
         self._system.emit(
             EV_ESCALATED,

@@ -273,6 +273,13 @@ def test_dynamic_supervisor_validation():
         with pytest.raises(airsrt.ConfigurationError, match="max_children"):
             DynamicSupervisor(max_children=bad)  # type: ignore[arg-type]
     assert repr(DynamicSupervisor(max_children=5)) == "DynamicSupervisor(max_children=5, max_restarts=3, within=5)"
+    with pytest.raises(airsrt.ConfigurationError, match="guardian must be"):
+        airsrt.ActorSystem(guardian=DynamicSupervisor())
+
+
+async def test_a_pool_takes_no_dynamic_strategy(actor_system):
+    with pytest.raises(airsrt.ConfigurationError, match="a pool's strategy"):
+        actor_system.spawn_pool(Worker, Journal(), "w", size=2, strategy=DynamicSupervisor())
 
 
 async def test_static_start_child_takes_one_spec(actor_system):

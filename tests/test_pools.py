@@ -211,12 +211,12 @@ async def test_a_pool_that_gives_up_refuses_every_later_call(actor_system, caplo
     pool = actor_system.spawn_pool(cls, 1, size=2, name="hopeless")  # every item fails
     await pool.ready()
     sent = 0
-    with caplog.at_level(logging.CRITICAL, logger="airsrt"):
-        with pytest.raises(airsrt.ActorStoppedError) as info:
-            for n in range(1, 1000):
-                pool.tell(Item(n))
-                sent += 1
-                await asyncio.sleep(0)
+    caplog.set_level(logging.CRITICAL, logger="airsrt")
+    with pytest.raises(airsrt.ActorStoppedError) as info:
+        for n in range(1, 1000):
+            pool.tell(Item(n))
+            sent += 1
+            await asyncio.sleep(0)
     # More than 10 x size failures with nothing handled in between: the pool gave up, and the
     # call that found it so raised, naming it and why.
     assert 2 * 10 < sent < 1000
@@ -224,9 +224,6 @@ async def test_a_pool_that_gives_up_refuses_every_later_call(actor_system, caplo
     assert text.startswith("pool hopeless is not serving: hopeless gave up: more than 20 restarts within 5s")
     assert "ValueError: bad item" in text and "Item was not delivered (it is a dead letter)" in text
     assert isinstance(info.value.__cause__, airsrt.RestartLimitError)
-    gave_up = [r for r in caplog.records if "gave up" in r.getMessage()]
-    assert len(gave_up) == 1 and gave_up[0].levelno == logging.CRITICAL
-    assert isinstance(gave_up[0].exc_info[1], ValueError)
     for call in (lambda: pool.tell(Item(1)), lambda: pool.ask(Item(2))):
         with pytest.raises(airsrt.ActorStoppedError, match="pool hopeless is not serving"):
             call()
@@ -239,6 +236,9 @@ async def test_a_pool_that_gives_up_refuses_every_later_call(actor_system, caplo
             break
         await asyncio.sleep(0)
     assert not pool.is_alive
+    gave_up = [r for r in caplog.records if "gave up" in r.getMessage()]
+    assert len(gave_up) == 1 and gave_up[0].levelno == logging.CRITICAL
+    assert isinstance(gave_up[0].exc_info[1], ValueError)
 
 
 async def test_a_stopped_pool_refuses_calls(actor_system):
