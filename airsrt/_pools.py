@@ -234,7 +234,11 @@ class PoolRef:
             reason = sup._extra.stop_reason if sup._has_extra else None
             why = f"pool {self.name} is not serving: it was stopped (reason: {reason or 'stopped'!r})"
         system.n_sent += 1
-        _core._drop(sup, msg, None, "stopped", None)
+        if system._on_thread():
+            _core._drop(sup, msg, None, "stopped", None)
+        else:  # a tell from another thread: the dead letter is recorded on the loop's thread
+            system.n_dead_letters += 1
+            system.loop.call_soon_threadsafe(system._on_dead_letter, msg, sup, "stopped", None)
         error = ActorStoppedError(
             f"{why}; {type(msg).__name__} was not delivered (it is a dead letter). A pool does not "
             "come back: spawn a new one (and see its workers' failures in the log)",

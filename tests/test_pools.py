@@ -266,3 +266,21 @@ async def test_a_refused_pool_call_is_one_outcome_in_the_ledger(actor_system, le
     with pytest.raises(airsrt.ActorStoppedError):
         ledger.tell(pool, Job("k"))
     assert ledger.counts() == Counter({"dead_letter": 1})
+
+
+async def test_a_stopped_pool_refuses_a_tell_from_another_thread(actor_system):
+    pool = actor_system.spawn_pool(Worker, Counter(), size=2, name="gone")
+    await pool.stop()
+    before = actor_system.dead_letters.count
+    outcome = await asyncio.to_thread(_tell_and_catch, pool, Job("k"))
+    assert isinstance(outcome, airsrt.ActorStoppedError) and "pool gone is not serving" in str(outcome)
+    await asyncio.sleep(0)
+    assert actor_system.dead_letters.count == before + 1
+
+
+def _tell_and_catch(pool, msg):
+    try:
+        pool.tell(msg)
+    except airsrt.ActorStoppedError as error:
+        return error
+    return None
