@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a packaging test
 
 from airsrt import _ref as _ref_ops
 from airsrt import _supervisor as _supervisor_ops
-from airsrt._actor import Actor, Context, ErrorAction, handler, table_for as _table_for
+from airsrt._actor import IGNORE, Actor, Context, ErrorAction, handler, table_for as _table_for
 from airsrt._health import Health, HealthCheck
 from airsrt._errors import (
     ActorStartError,
@@ -52,6 +52,7 @@ from airsrt._errors import (
     HandlerError,
     HealthCheckError,
     MailboxFullError,
+    MaxChildrenError,
     NameTakenError,
     NoSubscriberError,
     RestartLimitError,
@@ -80,9 +81,17 @@ from airsrt._snapshot import (
 )
 from airsrt._monitoring import DeadLetter, DeadLetters, Event, EventStream, Severity, Subscription
 from airsrt._stats import ActorStats, ControlTraffic, HandlerLatency, PoolStats, SystemStats
-from airsrt._strategies import Backoff, OneForAll, OneForOne, RestartPolicy, RestForOne, Strategy
+from airsrt._strategies import (
+    Backoff,
+    DynamicSupervisor,
+    OneForAll,
+    OneForOne,
+    RestartPolicy,
+    RestForOne,
+    Strategy,
+)
 from airsrt._guardian import Guardian
-from airsrt._supervisor import ChildInfo, ChildSpec, supervisor
+from airsrt._supervisor import ChildCount, ChildInfo, ChildSpec, supervisor
 from airsrt._system import ActorSystem, run
 from airsrt._timers import Timer
 
@@ -98,6 +107,7 @@ SupervisorRef = _core.SupervisorRef
 __version__ = "0.1.0"
 
 __all__ = [
+    "IGNORE",
     "Actor",
     "ActorRef",
     "ActorSnapshot",
@@ -112,6 +122,7 @@ __all__ = [
     "Backpressure",
     "Broker",
     "BrokerReply",
+    "ChildCount",
     "ChildInfo",
     "ChildNotFoundError",
     "ChildSnapshot",
@@ -127,6 +138,7 @@ __all__ = [
     "DeadLetters",
     "DeadLettersSnapshot",
     "DeadlockError",
+    "DynamicSupervisor",
     "ErrorAction",
     "Event",
     "EventStream",
@@ -138,6 +150,7 @@ __all__ = [
     "HealthCheckError",
     "Mailbox",
     "MailboxFullError",
+    "MaxChildrenError",
     "Message",
     "NameTakenError",
     "NoSubscriberError",

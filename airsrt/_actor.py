@@ -17,7 +17,7 @@ import sys
 import types
 import typing
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TYPE_CHECKING, TypeVar, cast, overload
+from typing import Any, ClassVar, Final, TYPE_CHECKING, TypeVar, cast, overload
 
 from airsrt import _core, _lifecycle as lifecycle, _patterns as patterns, _remote
 from airsrt._errors import ConfigurationError
@@ -27,10 +27,11 @@ from airsrt._timers import schedule
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._mailbox import Mailbox
+    from airsrt._messages import ExitReason
     from airsrt._system import ActorSystem
     from airsrt._timers import Timer
 
-__all__ = ["Actor", "Context", "ErrorAction", "handler"]
+__all__ = ["IGNORE", "Actor", "Context", "ErrorAction", "handler"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -56,6 +57,35 @@ class ErrorAction(enum.Enum):
     RESTART = "restart"
     STOP = "stop"
     ESCALATE = "escalate"
+
+
+class _Ignore:
+    """The type of `IGNORE` (one instance)."""
+
+    __slots__ = ()
+    _instance: _Ignore | None = None
+
+    def __new__(cls) -> _Ignore:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "airsrt.IGNORE"
+
+    def __reduce__(self) -> str:
+        return "IGNORE"
+
+
+IGNORE: Final = _Ignore()
+"""Returned from `on_start` (sync or async), declines to start: OTP's `ignore`.
+
+It is not an error. The actor stops at once with reason `"ignored"` (`on_stop` does not run)
+and `await ref.ready()` returns normally, with `ref.is_alive` False; messages sent to it become
+dead letters. A static supervisor keeps the child's spec (`which_children` shows it
+terminated; `restart_child` tries again); a dynamic one keeps nothing and `start_child` returns
+None.
+"""
 
 
 @overload
@@ -115,6 +145,18 @@ class Actor:
     `self.context` (a [`Context`][airsrt.Context]) is usable from `__init__` on. One message at
     a time runs per actor, so handlers can use `self` freely.
 
+    When a handler raises, an ``ask`` gets the exception back, and the failure is logged and
+    emitted as ``actor.failed``. What happens to the actor is ``on_error``'s answer
+    (``error_action`` by default, ``ESCALATE``): for a top-level actor the system's guardian
+    **stops it for good**. With ``error_action = ErrorAction.RESUME`` it keeps its state and goes
+    on (what an RPC-style actor wants for expected errors); with ``ErrorAction.RESTART`` it is
+    rebuilt in place, at most 3 times within 5 s (the guardian's limit; the 4th failure in that
+    window stops it); ``ActorSystem(guardian=OneForOne(...))`` sets other limits. Under a
+    supervisor, the supervisor's strategy and restart intensity decide. A pool's workers are
+    restarted, and the pool gives up only after more than 10 x size failures within 5 s with no
+    message handled successfully in between; then every call to the pool raises
+    ``ActorStoppedError``.
+
     Attributes:
         error_action: The class-wide [`ErrorAction`][airsrt.ErrorAction] after a handler
             raises (default `ESCALATE`); [`on_error`][airsrt.Actor.on_error] may decide per
@@ -162,7 +204,8 @@ class Actor:
 
         Also runs for each new instance after a restart. If it raises, the actor does not
         start: [`await ref.ready()`][airsrt.ActorRef.ready] raises
-        [`ActorStartError`][airsrt.ActorStartError], and so do the asks already queued."""
+        [`ActorStartError`][airsrt.ActorStartError], and so do the asks already queued.
+        Returning [`airsrt.IGNORE`][airsrt.IGNORE] declines to start without an error."""
 
     def on_stop(self) -> Any:
         """Runs once when an instance whose `on_start` succeeded stops or is replaced by a
@@ -384,12 +427,17 @@ class Context:
             return _remote.hooks.spawn(self._cell, factory, args, name, mailbox, node)
         return cast("ActorRef", self._cell.system._spawn(self._cell, factory, args, name, mailbox))
 
-    def stop(self, reason: str = "normal") -> None:
+    def stop(self, reason: ExitReason = "normal") -> None:
         """Stops this actor after the current message (synchronous; queued messages become
         dead letters). It is the actor's own exit: a supervisor restarts a permanent child.
 
         Args:
-            reason: ``"normal"`` or ``"shutdown"`` (both normal exits for restart policies).
+            reason: ``"normal"``, ``"shutdown"`` or ``("shutdown", payload)`` -- all normal
+                exits, so a TRANSIENT child is not restarted. Watchers receive it as
+                ``Terminated.reason``. To exit abnormally, raise an exception instead.
+
+        Raises:
+            ValueError: Any other reason.
         """
         _core._check_thread(self._cell.system, "context.stop", self._cell)
         lifecycle.stop_self(self._cell, reason)

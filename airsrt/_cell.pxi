@@ -1030,29 +1030,50 @@ cdef class SupervisorRef(ActorRef):
         """
         return _supervisor_ops.child(self, child_id)
 
-    def start_child(self, spec):
-        """Adds and starts a child from a ChildSpec (a coroutine returning its ref; await it on
-        the loop)."""
-        return _supervisor_ops.start_child(self, spec)
+    def start_child(self, *args):
+        """Starts a child (a coroutine returning its ref, or None if its ``on_start`` returned
+        ``airsrt.IGNORE``).
+
+        A static supervisor takes one ChildSpec, which it adds. A DynamicSupervisor takes the
+        arguments to append to its template's: ``await sup.start_child(user_id)``.
+
+        Raises:
+            ActorStartError: The child failed to start (nothing is kept of it).
+            MaxChildrenError: A DynamicSupervisor already has ``max_children`` children.
+            ConfigurationError: A duplicate id, or arguments of the wrong kind.
+            ActorStoppedError: The supervisor has stopped (or gave up).
+        """
+        return _supervisor_ops.start_child(self, *args)
 
     def terminate_child(self, child_id):
-        """Stops a child for good, keeping its spec (a coroutine; await it on the loop)."""
+        """Stops a child for good (a coroutine), given its id or its ref (a DynamicSupervisor's
+        children: their ref). A static supervisor keeps the spec; a dynamic one forgets it."""
         return _supervisor_ops.terminate_child(self, child_id)
 
     def restart_child(self, child_id):
-        """Starts a terminated child again from its spec (a coroutine returning its ref; await
-        it on the loop)."""
+        """Starts a terminated child again from its spec (a coroutine returning its ref, or
+        None if it declined with IGNORE). Static supervisors only."""
         return _supervisor_ops.restart_child(self, child_id)
 
     def delete_child(self, child_id):
-        """Forgets the spec of a child that is not running (a coroutine; await it on the
-        loop)."""
+        """Forgets the spec of a child that is not running (a coroutine). Static supervisors
+        only."""
         return _supervisor_ops.delete_child(self, child_id)
 
     def which_children(self):
         """The children in start order, as ChildInfo records (a coroutine; await it on the
         loop)."""
         return _supervisor_ops.which_children(self)
+
+    def count_children(self):
+        """A ChildCount record: ``specs``, ``active``, ``supervisors``, ``workers`` (a
+        coroutine)."""
+        return _supervisor_ops.count_children(self)
+
+    def get_childspec(self, child_id):
+        """The ChildSpec of a child, by id or ref (a coroutine); a DynamicSupervisor's child
+        gets the template with its own arguments."""
+        return _supervisor_ops.get_childspec(self, child_id)
 
     def __repr__(self):
         return f"<SupervisorRef {self.display_name()} {self.state_name()}>"

@@ -98,6 +98,7 @@ cdef class CellExtra:
     cdef public object traced_since
     cdef public object name
     cdef public dict waiting_for     # parked on full mailboxes: target cell -> messages parked
+    cdef public object gave_up       # a supervisor past its restart intensity: its RestartLimitError
 
 
 cdef class ActorRef:

@@ -11,6 +11,7 @@ from typing_extensions import disjoint_base
 from airsrt._messages import Message
 from airsrt._seam import FailureSeam, LifecycleSeam, MonitoringSeam, PatternSeam, SystemSeam
 from airsrt._stats import ActorStats
+from airsrt._supervisor import ChildCount, ChildInfo, ChildSpec
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
@@ -161,7 +162,7 @@ class CellExtra:
     timers: dict[Any, Any] | None
     ready_waiters: list[Any] | None
     start_error: BaseException
-    stop_reason: str | None
+    stop_reason: str | tuple[str, Any] | None
     stopping: Any
     receive_timeout: Any
     stash: Any
@@ -170,6 +171,7 @@ class CellExtra:
     traced_since: int | None
     name: str | None
     waiting_for: dict[ActorRef, int] | None
+    gave_up: BaseException | None
 
 @disjoint_base
 class ActorRef:
@@ -394,47 +396,69 @@ class SupervisorRef(ActorRef):
         Raises:
             ChildNotFoundError: No child has that id (also a `KeyError`).
         """
-    async def start_child(self, spec: Any) -> ActorRef:
-        """Adds a child from a [`ChildSpec`][airsrt.ChildSpec] and starts it (a coroutine).
+    async def start_child(self, *args: Any) -> ActorRef | None:
+        """Starts a child (a coroutine).
+
+        A static supervisor takes one [`ChildSpec`][airsrt.ChildSpec], which it adds; a
+        [`DynamicSupervisor`][airsrt.DynamicSupervisor] takes the arguments to append to its
+        template's (`await sup.start_child(user_id)`).
 
         Returns:
-            The new child's ref, once its `on_start` has finished.
+            The new child's ref, once its `on_start` has finished; None if `on_start` returned
+                [`airsrt.IGNORE`][airsrt.IGNORE].
 
         Raises:
-            ConfigurationError: A child with that id exists already.
-            ActorStartError: The child failed to start.
+            ActorStartError: The child failed to start (nothing is kept of it).
+            MaxChildrenError: A DynamicSupervisor already has `max_children` children.
+            ConfigurationError: A duplicate id, or arguments of the wrong kind.
+            ActorStoppedError: The supervisor has stopped (or gave up).
         """
     async def terminate_child(self, child_id: Any) -> None:
-        """Stops a child for good, keeping its spec (a coroutine).
+        """Stops a child for good (a coroutine), given its id or its ref.
 
-        It is not restarted until `restart_child`; `delete_child` forgets it.
+        A static supervisor keeps the spec (`restart_child` starts it again, `delete_child`
+        forgets it); a dynamic one forgets the child (its children are named by their ref).
 
         Raises:
-            ChildNotFoundError: No child has that id.
+            ChildNotFoundError: No child has that id or ref.
         """
-    async def restart_child(self, child_id: Any) -> ActorRef:
-        """Starts a terminated child again from its spec (a coroutine).
+    async def restart_child(self, child_id: Any) -> ActorRef | None:
+        """Starts a terminated child again from its spec (a coroutine; static supervisors).
 
         Returns:
-            The child's ref.
+            The child's ref, or None if it declined with `IGNORE`.
 
         Raises:
             ChildNotFoundError: No child has that id.
-            ConfigurationError: The child is running.
+            ConfigurationError: The child is running, or this is a dynamic supervisor.
         """
     async def delete_child(self, child_id: Any) -> None:
-        """Forgets the spec of a child that is not running (a coroutine).
+        """Forgets the spec of a child that is not running (a coroutine; static supervisors).
 
         Raises:
             ChildNotFoundError: No child has that id.
-            ConfigurationError: The child is running; `terminate_child` it first.
+            ConfigurationError: The child is running (`terminate_child` it first), or this is a
+                dynamic supervisor.
         """
-    async def which_children(self) -> list[Any]:
+    async def which_children(self) -> list[ChildInfo]:
         """The children in start order (a coroutine).
 
         Returns:
             One [`ChildInfo`][airsrt.ChildInfo] per child: its id, ref, state, restarts, restart
                 policy and whether it is a supervisor.
+        """
+    async def count_children(self) -> ChildCount:
+        """How many children, by kind (a coroutine), like OTP's `count_children`.
+
+        Returns:
+            A [`ChildCount`][airsrt.ChildCount]: `specs`, `active`, `supervisors`, `workers`.
+        """
+    async def get_childspec(self, child_id: Any) -> ChildSpec:
+        """The [`ChildSpec`][airsrt.ChildSpec] of a child, given its id or its ref (a
+        coroutine).
+
+        Raises:
+            ChildNotFoundError: No child has that id or ref.
         """
 
 @disjoint_base

@@ -25,6 +25,7 @@ __all__ = [
     "HealthCheckError",
     "HandlerError",
     "MailboxFullError",
+    "MaxChildrenError",
     "NameTakenError",
     "NoSubscriberError",
     "RestartLimitError",
@@ -198,8 +199,26 @@ class StashOverflowError(AirsrtError):
 
 
 class RestartLimitError(AirsrtError):
-    """A supervisor exceeded its restart intensity; it stopped its children and failed with
-    this error, which its own supervisor now handles (escalation)."""
+    """A supervisor (or a pool) exceeded its restart intensity and gave up.
+
+    It stopped its children and then exited with reason ``"shutdown"``, as an OTP supervisor
+    does: a PERMANENT parent restarts it, a TRANSIENT or TEMPORARY one leaves it down. This error
+    is the ``error`` of the ``Terminated`` its watchers receive (its ``__cause__`` is the last
+    child failure), and the ``__cause__`` of the ``ActorStoppedError`` raised by later calls to
+    the pool or the supervisor's operations.
+    """
+
+
+class MaxChildrenError(AirsrtError):
+    """``start_child`` on a `DynamicSupervisor` that already has ``max_children`` children.
+
+    Attributes:
+        max_children: The supervisor's limit.
+    """
+
+    def __init__(self, text: str, *, actor: str | None = None, max_children: int = 0) -> None:
+        super().__init__(text, actor=actor)
+        self.max_children = max_children
 
 
 class SlowHandlerWarning(UserWarning):

@@ -17,7 +17,7 @@ from airsrt._actor import ErrorAction
 from airsrt._errors import ConfigurationError
 from airsrt._lifecycle import StopRequest
 from airsrt._monitoring import KIND_IDS
-from airsrt._strategies import RestartIntensity, Strategy
+from airsrt._strategies import DynamicSupervisor, RestartIntensity, Strategy
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -79,19 +79,22 @@ def handle_failure(system: ActorSystem, cell: ActorRef, exc: BaseException, msg:
 class Guardian:
     """Supervises the top-level actors of a system (and ``context.spawn`` children).
 
-    Without a strategy it stops an actor whose failure escalates (event ``actor.failed``) and
-    restarts one whose ``on_error`` says ``RESTART``, within 3 restarts in 5 s. With a strategy
+    Without a strategy it stops an actor whose failure escalates (event ``actor.failed``; the
+    log says so once per actor) and restarts one whose ``on_error`` says ``RESTART``, within 3
+    restarts in 5 s (the 4th failure in that window stops it). With a strategy
     (``ActorSystem(guardian=airsrt.OneForOne(...))``) it restarts failed top-level actors as
-    that strategy says, within its intensity; past it, the actors it would have restarted stop
-    and `supervisor.restart_limit_exceeded` is emitted. Top-level actors count as transient
-    children: an actor that stops by itself is not restarted.
+    that strategy says, within its intensity. Past the intensity, the actors it would have
+    restarted stop, `supervisor.restart_limit_exceeded` is emitted and the give-up is logged
+    at CRITICAL with the last error's traceback. Top-level actors count as transient children:
+    an actor that stops by itself (a supervisor that gave up, too) is not restarted, and one
+    whose `on_start` returns [`airsrt.IGNORE`][airsrt.IGNORE] stops with reason `"ignored"`.
 
     Args:
         strategy: A supervision strategy, or None for "stop on failure".
     """
 
     def __init__(self, strategy: Strategy | None = None) -> None:
-        if strategy is not None and not isinstance(strategy, Strategy):
+        if strategy is not None and (not isinstance(strategy, Strategy) or isinstance(strategy, DynamicSupervisor)):
             raise ConfigurationError(
                 f"guardian must be an airsrt strategy (OneForOne, OneForAll, RestForOne), got {strategy!r}"
             )
@@ -103,6 +106,13 @@ class Guardian:
     ) -> None:
         """Carries out the guardian's decision about a failed actor it supervises."""
         if action is ErrorAction.ESCALATE and self.strategy is None:
+            if system._log_failures:
+                log.error(
+                    "%s stops for good: a top-level actor stops when a handler raises (keep it with "
+                    "error_action = airsrt.ErrorAction.RESUME or RESTART, or on_error(); or give "
+                    "ActorSystem(guardian=airsrt.OneForOne(...)) to restart top-level actors)",
+                    cell.name,
+                )
             self._stop(system, [cell], "failed", exc)
             return
         if action is ErrorAction.RESTART or self.strategy is None or cell._parent is not system._root:
@@ -118,7 +128,18 @@ class Guardian:
                     "supervisor": "guardian",
                     "max_restarts": self._intensity.max_restarts,
                     "within": self._intensity.within,
+                    "error": repr(exc),
                 },
+            )
+            log.critical(
+                "the guardian gave up on %s: more than %d restarts within %gs (last error: %s: %s); "
+                "it stops for good",
+                ", ".join(c.name for c in group),
+                self._intensity.max_restarts,
+                self._intensity.within,
+                type(exc).__name__,
+                exc,
+                exc_info=(type(exc), exc, exc.__traceback__),
             )
             self._stop(system, group, "failed", exc)
             return
@@ -128,13 +149,24 @@ class Guardian:
                 cell,
                 {"strategy": type(self.strategy).__name__, "restart": [c.name for c in group]},
             )
-        pending = lifecycle.restart_group(system, group, exc)
+        if len(group) == 1:
+            pending = lifecycle.restart_group(system, group, exc)
+        else:
+            # This runs inside the failed actor's own turn; a group restarts after it, so the
+            # new incarnations start in start order (the failed one is held meanwhile).
+            for each in group:
+                lifecycle.suspend(system, each)
+            pending = _restart_later(system, group, exc, cell)
         if pending is not None:
             system._start_lifecycle(pending, lambda: lifecycle.restart_cancelled(system, group, exc))
 
     def start_failed(self, system: ActorSystem, cell: ActorRef, error: BaseException) -> None:
         """An actor's ``on_start`` failed: it stops (reason ``start_failed``)."""
         self._stop(system, [cell], "start_failed", error)
+
+    def start_ignored(self, system: ActorSystem, cell: ActorRef) -> None:
+        """An actor's ``on_start`` returned IGNORE: it stops (reason ``"ignored"``)."""
+        lifecycle.stop_ignored(system, cell)
 
     def child_exiting(self, system: ActorSystem, cell: ActorRef, req: StopRequest) -> bool:
         """Top-level actors are transient: a normal exit is not turned into a restart."""
@@ -152,3 +184,9 @@ class Guardian:
             lifecycle.begin_stop(
                 system, cell, StopRequest(reason, system._stop_timeout, final=True, error=error)
             )
+
+
+async def _restart_later(system: ActorSystem, group: list[ActorRef], exc: BaseException, failed: ActorRef) -> None:
+    pending = lifecycle.restart_group(system, group, exc, first=failed)
+    if pending is not None:
+        await pending

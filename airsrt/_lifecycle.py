@@ -39,12 +39,14 @@ from airsrt._core import (
     SCHED_IDLE,
     SCHED_RUNNING,
 )
+from airsrt import _actor
 from airsrt._errors import ActorStartError, ActorStoppedError, UnhandledMessageError
 from airsrt._messages import Terminated
 from airsrt._monitoring import KIND_IDS
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
+    from airsrt._messages import ExitReason
     from airsrt._system import ActorSystem
 
 log = logging.getLogger("airsrt")
@@ -63,7 +65,8 @@ class StopRequest:
     """One request to stop an actor, and the waiters of its outcome.
 
     Attributes:
-        reason: The exit reason reported to watchers and supervisors.
+        reason: The exit reason reported to watchers and supervisors (a name, or
+            ``("shutdown", payload)``).
         grace: Seconds for the current handler plus ``on_stop``; ``None`` waits forever,
             ``0`` cancels at once.
         cap: An absolute loop time no wait may pass (a system shutdown's deadline), or None.
@@ -79,7 +82,7 @@ class StopRequest:
 
     def __init__(
         self,
-        reason: str,
+        reason: ExitReason,
         grace: float | None,
         cap: float | None = None,
         *,
@@ -148,6 +151,9 @@ def start_actor(system: ActorSystem, cell: ActorRef) -> None:
         cell._sched = SCHED_BUSY
         task.add_done_callback(functools.partial(_start_done, system, cell))
         return
+    if result is _actor.IGNORE:
+        start_ignored(system, cell)
+        return
     started(system, cell)
 
 
@@ -156,13 +162,16 @@ def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) ->
     if extra.task is task:
         extra.task = None
     exc = _task_error(task)
+    ignored = exc is None and task.result() is _actor.IGNORE
     if cell._phase != PHASE_STARTING:
         # A stop overtook the start; it is waiting on this task and decides what comes next.
-        if exc is None:
+        if exc is None and not ignored:
             cell._flags |= FLAG_STARTED | FLAG_READY
         return
     cell._sched = SCHED_IDLE
-    if exc is None:
+    if ignored:
+        start_ignored(system, cell)
+    elif exc is None:
         started(system, cell)
     else:
         start_failed(system, cell, exc)
@@ -196,6 +205,32 @@ def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> Non
         system.events._publish(EV_FAILED, cell, {"during": "start", "error": repr(exc)})
     _settle_ready_waiters(cell, error)
     system._start_failed(cell, error)
+
+
+def start_ignored(system: ActorSystem, cell: ActorRef) -> None:
+    """``on_start`` returned ``airsrt.IGNORE``: the actor declines to start, which is not an error.
+
+    Whoever waits in ``ready()`` is released (it has settled: no error), and the actor's
+    supervisor decides what remains of it (it stops with reason ``"ignored"``; ``on_stop``
+    does not run, since it never started)."""
+    cell._flags |= FLAG_READY
+    _settle_ready_waiters(cell, None)
+    system._start_ignored(cell)
+
+
+def stop_ignored(system: ActorSystem, cell: ActorRef) -> None:
+    """Stops an actor whose ``on_start`` returned IGNORE (for good, reason ``"ignored"``)."""
+    begin_stop(system, cell, StopRequest("ignored", system._child_grace(cell), final=True))
+
+
+def was_ignored(cell: ActorRef) -> bool:
+    """True if the actor's last start returned IGNORE (it is stopping or has stopped)."""
+    if cell._phase < PHASE_STOPPING or not cell._has_extra:
+        return False
+    extra = cell._extra
+    if extra.stopping is not None:
+        return bool(extra.stopping.reason == "ignored")
+    return bool(extra.stop_reason == "ignored")
 
 
 def _settle_ready_waiters(cell: ActorRef, error: BaseException | None) -> None:
@@ -240,16 +275,23 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
     return begin_stop(system, cell, req)
 
 
-def stop_self(cell: ActorRef, reason: str = "normal") -> None:
+def stop_self(cell: ActorRef, reason: ExitReason = "normal", error: BaseException | None = None) -> None:
     """``context.stop()``: stop after the current message.
 
     It is the actor's own exit, so its supervisor applies the restart policy: a permanent
     child is restarted, a transient or temporary one stops for good.
     """
-    if reason not in ("normal", "shutdown"):
-        raise ValueError(f"stop reason must be 'normal' or 'shutdown', got {reason!r}")
+    if not (
+        (type(reason) is str and reason in ("normal", "shutdown"))
+        or (type(reason) is tuple and len(reason) == 2 and reason[0] == "shutdown")
+    ):
+        raise ValueError(
+            f"{cell.name}: context.stop() takes 'normal', 'shutdown' or ('shutdown', payload), "
+            f"got {reason!r}; to end the actor abnormally (so a transient child is restarted), "
+            "raise an exception from the handler instead"
+        )
     system = cell.system
-    request_stop(system, cell, StopRequest(reason, system._child_grace(cell), final=False))
+    request_stop(system, cell, StopRequest(reason, system._child_grace(cell), final=False, error=error))
 
 
 def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio.Future[None] | None:
@@ -324,9 +366,15 @@ def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> boo
     task = cell._extra.task
     if task is not None and (not task.done() or task in system._busy):
         return False  # running, or ended with its outcome (a reply, perhaps) not yet booked
-    for child in reversed(cell._children()):
-        if stop_child(system, child, req) is not None:
-            return False
+    if cell._extra.first_child is not None:
+        if _stops_children_together(cell):
+            # Every child is asked now; those that cannot stop at once are awaited together.
+            if [w for w in _stop_children(system, cell, req) if w is not None]:
+                return False
+        else:
+            for child in reversed(cell._children()):
+                if stop_child(system, child, req) is not None:
+                    return False
     flags = cell._flags
     table = cell._table
     if flags & FLAG_STARTED and table.has_on_stop and not req.killed:
@@ -356,10 +404,15 @@ async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> N
         # yet: let it run before on_stop takes the cell's task slot.
         await asyncio.sleep(0)
     spent = loop.time() - began
-    for child in reversed(cell._children()):
-        waiter = stop_child(system, child, req)
-        if waiter is not None:
-            await waiter
+    if _stops_children_together(cell):
+        waiters = [w for w in _stop_children(system, cell, req) if w is not None]
+        if waiters:
+            await asyncio.gather(*waiters)  # each child's grace runs at the same time
+    else:
+        for child in reversed(cell._children()):
+            waiter = stop_child(system, child, req)
+            if waiter is not None:
+                await waiter
     flags = cell._flags
     table = cell._table
     cell._flags = flags & ~FLAG_STARTED
@@ -451,6 +504,19 @@ def _fence(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None
             _core._settle(cell, token, error=cell.stopped_error(msg))
 
 
+def _stops_children_together(cell: ActorRef) -> bool:
+    """True for an actor whose children stop all at once rather than in reverse start order
+    (a dynamic supervisor's: its children are independent, and OTP stops them in parallel)."""
+    return bool(getattr(cell._actor, "_airsrt_stop_children_together", False))
+
+
+def _stop_children(
+    system: ActorSystem, cell: ActorRef, req: StopRequest
+) -> list[asyncio.Future[None] | None]:
+    """Asks every child of `cell` to stop (newest first), without waiting."""
+    return [stop_child(system, child, req) for child in reversed(cell._children())]
+
+
 def stop_child(system: ActorSystem, child: ActorRef, parent_req: StopRequest) -> asyncio.Future[None] | None:
     """Stops a child because its parent stops or restarts (exit reason ``shutdown``)."""
     req = StopRequest(
@@ -511,7 +577,7 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
         _settle_ready_waiters(
             cell,
             extra.start_error
-            or ActorStartError(f"{cell.name} stopped before it started (reason: {reason})", actor=cell.name),
+            or ActorStartError(f"{cell.name} stopped before it started (reason: {reason!r})", actor=cell.name),
         )
     system.n_stopped += 1
     system.emit(EV_STOPPED, cell, {"reason": reason})
@@ -561,10 +627,14 @@ def restart(system: ActorSystem, cell: ActorRef, cause: BaseException | None = N
 
 
 def restart_group(
-    system: ActorSystem, cells: list[ActorRef], cause: BaseException | None
+    system: ActorSystem,
+    cells: list[ActorRef],
+    cause: BaseException | None,
+    first: ActorRef | None = None,
 ) -> Coroutine[Any, Any, None] | None:
     """Restarts `cells` (given in start order) as one group, the OTP way: every old incarnation
-    ends, in reverse start order, then every new one starts, in start order.
+    ends, in reverse start order, then every new one starts, in start order. The incarnation of
+    `first` (the child that failed) ends before the others: in OTP it is already gone.
 
     Returns None when it all happened now, else a coroutine the caller must run to finish it
     (as a lifecycle task, or as its own busy operation if the caller is a supervisor).
@@ -593,9 +663,9 @@ def restart_group(
         return None
     group = [cell for cell in cells if suspend(system, cell)]
     requests = {cell: StopRequest("restart", system._child_grace(cell), error=cause) for cell in group}
-    for cell in reversed(group):
+    for cell in _ending_order(group, first):
         if not _terminate_now(system, cell, requests[cell]):
-            return _restart_group_async(system, group, requests, cause)
+            return _restart_group_async(system, group, requests, cause, first)
     if any(cell._table.on_start_async for cell in group[:-1]):
         # A later sibling must not start before an earlier one's async on_start finished.
         return _restart_group_async(system, group, requests, cause)
@@ -604,18 +674,43 @@ def restart_group(
     return None
 
 
+def _ending_order(group: list[ActorRef], first: ActorRef | None) -> list[ActorRef]:
+    order = group[::-1]
+    if first is not None and first in order:
+        order.remove(first)
+        order.insert(0, first)
+    return order
+
+
 async def _restart_group_async(
     system: ActorSystem,
     group: list[ActorRef],
     requests: dict[ActorRef, StopRequest],
     cause: BaseException | None,
+    first: ActorRef | None = None,
 ) -> None:
-    for cell in reversed(group):
+    for cell in _ending_order(group, first):
         if not _terminate_now(system, cell, requests[cell]):
             await _terminate(system, cell, requests[cell])
     for cell in group:
         if reincarnate(system, cell, cause) and cell._phase == PHASE_STARTING:
             await current_start(system, cell)
+
+
+def end_incarnation(
+    system: ActorSystem, cell: ActorRef, cause: BaseException | None
+) -> Coroutine[Any, Any, None] | None:
+    """Ends the current incarnation of a suspended actor (handler grace, children, ``on_stop``)
+    without starting the next: a supervisor runs a failed child's cleanup at once, before it
+    stops the siblings that restart with it. Returns None when that is done, else a coroutine to
+    run (as the supervisor's busy operation). A later `restart_group` finds nothing left to end."""
+    if cell._phase != PHASE_RESTARTING or _nothing_to_end(cell):
+        cell._flags &= ~FLAG_STARTED
+        return None
+    req = StopRequest("restart", system._child_grace(cell), error=cause)
+    if _terminate_now(system, cell, req):
+        return None
+    return _terminate(system, cell, req)
 
 
 def restart_cancelled(system: ActorSystem, group: list[ActorRef], cause: BaseException | None) -> None:
@@ -734,8 +829,8 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
         watcher_extra.watching = {}
     watcher_extra.watching[target] = None
     if target._phase == PHASE_STOPPED:
-        reason = target._extra.stop_reason if target._has_extra else "stopped"
-        watcher._push_control(("terminated", Terminated(target, str(reason))))
+        reason = target._extra.stop_reason if target._has_extra else None
+        watcher._push_control(("terminated", Terminated(target, reason if reason is not None else "stopped")))
         return
     target_extra = target._extra
     if target_extra.watchers is None:
@@ -814,6 +909,7 @@ __all__ = [
     "abandon",
     "begin_stop",
     "current_start",
+    "end_incarnation",
     "fenced_task_done",
     "finalize",
     "notify",
@@ -824,9 +920,12 @@ __all__ = [
     "run_busy",
     "run_control",
     "start_actor",
+    "start_ignored",
+    "stop_ignored",
     "stop_self",
     "suspend",
     "unwatch",
+    "was_ignored",
     "watch",
 ]
 

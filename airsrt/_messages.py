@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
 
-__all__ = ["Message", "Published", "ReceiveTimeout", "Terminated"]
+__all__ = ["ExitReason", "Message", "Published", "ReceiveTimeout", "Terminated"]
+
+#: Why an actor stopped: a name (``"normal"``, ``"shutdown"``, ``"failed"``, ``"killed"``,
+#: ``"start_failed"``, ``"ignored"``) or ``("shutdown", payload)`` from ``context.stop``.
+ExitReason: TypeAlias = "str | tuple[str, Any]"
 
 R = TypeVar("R", covariant=True)
 
@@ -30,12 +34,19 @@ class Terminated:
 
     Attributes:
         ref: The actor that stopped.
-        reason: ``"normal"``, ``"shutdown"``, ``"failed"``, ``"killed"`` or ``"start_failed"``.
-        error: The exception that ended it, if one did.
+        reason: Why it stopped: ``"normal"`` (it returned from ``context.stop()``, was stopped
+            with ``ref.stop()``, or its ``on_error`` said STOP), ``"shutdown"`` (stopped by its
+            parent, its supervisor or the system's shutdown; also a supervisor that gave up),
+            ``("shutdown", payload)`` (``context.stop(("shutdown", payload))``), ``"failed"``
+            (a handler raised and its supervisor stopped it), ``"killed"`` (it did not finish
+            within its grace period), ``"start_failed"`` (``on_start`` raised) or ``"ignored"``
+            (``on_start`` returned ``airsrt.IGNORE``).
+        error: The exception that ended it, if one did (a `RestartLimitError` for a
+            supervisor that gave up).
     """
 
     ref: ActorRef
-    reason: str
+    reason: str | tuple[str, Any]
     error: BaseException | None = None
 
     def __repr__(self) -> str:

@@ -5,6 +5,13 @@ worker for each message right at the call site -- there is no router actor in be
 message through a pool costs one routing decision more than a message to a worker. A worker that
 crashes is restarted in place (same ref); one stopped for good is replaced, and its slot in the
 routing is kept, so consistent hashing keeps sending a key to the same slot.
+
+A pool keeps serving through occasional bad input: its restart intensity (by default more than
+10 x size restarts within 5 s) counts only failures that follow one another with no message
+handled successfully in between, so it gives up only when its workers stop getting anything
+done. Once it has given up (or was stopped), every ``tell``, ``send`` and ``ask`` to it raises
+``ActorStoppedError`` at the call site, naming the pool and why; the message is still recorded
+as a dead letter.
 """
 
 from __future__ import annotations
@@ -17,13 +24,14 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from airsrt import _core
-from airsrt._errors import ActorStartError, ConfigurationError
+from airsrt import _core, _monitoring
+from airsrt._core import PHASE_STOPPING
+from airsrt._errors import ActorStartError, ActorStoppedError, ConfigurationError
 from airsrt._mailbox import Mailbox
 from airsrt._messages import Message
 from airsrt._stats import PoolStats
-from airsrt._strategies import OneForOne, Strategy
-from airsrt._supervisor import ChildSpec, Supervisor, _ChildExited
+from airsrt._strategies import DynamicSupervisor, OneForOne, Strategy
+from airsrt._supervisor import ChildSpec, Supervisor, _Child, _ChildExited
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef, AskFuture, SupervisorRef, _Default
@@ -56,7 +64,11 @@ class Routing(enum.Enum):
 
 
 class PoolSupervisor(Supervisor):
-    """The one-for-one supervisor of a pool's workers; keeps the pool's slots up to date."""
+    """The one-for-one supervisor of a pool's workers; keeps the pool's slots up to date.
+
+    Its restart intensity forgets the restarts counted so far whenever a worker has handled a
+    message successfully since the previous failure: an occasional bad message costs a restart,
+    never the pool."""
 
     def __init__(
         self,
@@ -72,30 +84,52 @@ class PoolSupervisor(Supervisor):
         # Workers are spawned now, so the pool routes from the first message on; each starts in
         # its own turn and handles what it was sent once its on_start is done.
         slots.clear()
-        for child in self._children:
+        for child in self._children.values():
             child.starting = True
             slots.append(self._spawn_child(child))
 
     async def on_start(self) -> None:
-        for index, child in enumerate(self._children):
+        for child in self._children.values():
             assert child.ref is not None
             try:
                 await child.ref.ready()
             except ActorStartError as error:
-                for started in reversed(self._children):
-                    await self._stop_for_good(started, "shutdown")
+                await self._stop_all_for_good()
                 raise self._start_error(child.spec, error) from error
             finally:
                 child.starting = False
 
+    def _count_restart(self, child: _Child, now: float) -> bool:
+        progressed = False
+        for each in self._children.values():
+            served = _served(each.ref)
+            if served > each.served:
+                progressed = True
+            each.served = served
+        if progressed:
+            self._intensity.clear()  # the pool got work done since the last failure
+        return self._intensity.add(now)
+
     def _on_child_exited(self, msg: _ChildExited) -> None:
         child = self._by_cell.get(msg.cell)
         super()._on_child_exited(msg)
-        if child is None or child.ref is not msg.cell or self._giving_up or child not in self._children:
+        if child is None or child.ref is not msg.cell or self._giving_up or not self._knows(child):
             return
-        # Stopped for good (ref.stop()): replace it in the same slot.
-        index = self._children.index(child)
-        self._slots[index] = self._spawn_child(child)
+        # Stopped for good (ref.stop()): replace it in the same slot (ids are slot numbers).
+        self._slots[child.spec.id] = self._spawn_child(child)
+
+
+def _served(ref: ActorRef | None) -> int:
+    """Messages `ref` has handled successfully (a handler still running is not counted)."""
+    if ref is None:
+        return 0
+    stats = ref.stats()
+    served: int = stats.processed - stats.failed
+    if ref._has_extra:
+        extra = ref._extra
+        if extra.task is not None and extra.task in ref.system._busy:
+            served -= 1  # an async handler whose outcome is not booked yet: not a success (yet)
+    return served
 
 
 class PoolRef:
@@ -150,7 +184,14 @@ class PoolRef:
 
     def tell(self, msg: object, ttl: float | None = None, priority: int | None = None) -> None:
         """Sends `msg` to one worker (every worker for BROADCAST); like
-        [`ActorRef.tell`][airsrt.ActorRef.tell], it works from any thread."""
+        [`ActorRef.tell`][airsrt.ActorRef.tell], it works from any thread.
+
+        Raises:
+            ActorStoppedError: The pool gave up (or was stopped); `msg` became a dead letter.
+        """
+        sup = self._supervisor
+        if sup._phase >= PHASE_STOPPING or sup._extra.gave_up is not None:
+            self._refuse(msg)
         if self.routing is Routing.BROADCAST:
             for worker in tuple(self._slots):
                 worker.tell(msg, ttl, priority)
@@ -180,13 +221,18 @@ class PoolRef:
         ttl: float | None = None,
         priority: int | None = None,
     ) -> AskFuture[Any]:
-        """Asks the worker the routing picks; like ``ActorRef.ask`` (typed by the message's
-        ``Message[R]``, loop thread only).
+        """Asks the worker the routing picks; like [`ActorRef.ask`][airsrt.ActorRef.ask] (typed
+        by the message's `Message[R]`, loop thread only).
 
         Raises:
+            ActorStoppedError: At the call: the pool gave up (or was stopped); `msg` became a
+                dead letter.
             ConfigurationError: The pool routes BROADCAST: use `ask_all` for every reply.
             WrongThreadError: Called from a thread other than the loop's.
         """
+        sup = self._supervisor
+        if sup._phase >= PHASE_STOPPING or sup._extra.gave_up is not None:
+            self._refuse(msg)
         if self.routing is Routing.BROADCAST:
             raise ConfigurationError(
                 f"pool {self.name} routes BROADCAST, so an ask would have one reply per worker; "
@@ -208,23 +254,68 @@ class PoolRef:
     ) -> asyncio.Future[list[Any]]:
         """Asks every worker, whatever the routing; awaiting gives their replies in slot order.
 
-        Each worker gets `msg` at call time. Like ``asyncio.gather``, the first worker error
+        Each worker gets `msg` at call time. Like `asyncio.gather`, the first worker error
         is raised (the other asks still run to their outcome).
 
         Raises:
+            ActorStoppedError: At the call: the pool gave up (or was stopped); `msg` became a
+                dead letter.
             WrongThreadError: Called from a thread other than the loop's.
         """
         _core._check_thread(self._supervisor.system, "pool.ask_all", self._supervisor)
+        sup = self._supervisor
+        if sup._phase >= PHASE_STOPPING or sup._extra.gave_up is not None:
+            self._refuse(msg)
         return asyncio.gather(*[w.ask(msg, timeout, ttl) for w in tuple(self._slots)])
 
     async def send(self, msg: object, timeout: float | None = None) -> None:
         """Like [`ActorRef.send`][airsrt.ActorRef.send]: waits for room in the chosen worker's
-        BLOCK mailbox (every worker's for BROADCAST); await it on the loop."""
+        BLOCK mailbox (every worker's for BROADCAST); await it on the loop.
+
+        Raises:
+            ActorStoppedError: The pool gave up (or was stopped); `msg` became a dead letter.
+        """
         _core._check_thread(self._supervisor.system, "pool.send", self._supervisor, True)
+        sup = self._supervisor
+        if sup._phase >= PHASE_STOPPING or sup._extra.gave_up is not None:
+            self._refuse(msg)
         if self.routing is Routing.BROADCAST:
             await asyncio.gather(*(w.send(msg, timeout) for w in tuple(self._slots)))
             return
         await self._pick(msg).send(msg, timeout)
+
+    def _gave_up(self) -> Any:
+        sup = self._supervisor
+        return sup._extra.gave_up if sup._has_extra else None
+
+    def _refuse(self, msg: Any) -> None:
+        """The pool is not serving: record `msg` as a dead letter and raise at the call site.
+        During and after a system shutdown the usual outcomes stand instead (a dead letter with
+        reason ``shutdown``, or ``SystemNotRunningError``)."""
+        sup = self._supervisor
+        system = sup.system
+        if system._closing:
+            return
+        gave_up = self._gave_up()
+        if gave_up is not None:
+            why = f"pool {self.name} is not serving: {gave_up}"
+        else:
+            reason = sup._extra.stop_reason if sup._has_extra else None
+            why = f"pool {self.name} is not serving: it was stopped (reason: {reason or 'stopped'!r})"
+        system.n_sent += 1
+        if system._on_thread():
+            _core._drop(sup, msg, None, "stopped", None)
+        else:  # a tell from another thread: the dead letter is recorded on the loop's thread
+            system.n_dead_letters += 1
+            system.loop.call_soon_threadsafe(_monitoring.dead_letter, system, msg, sup, "stopped")
+        error = ActorStoppedError(
+            f"{why}; {type(msg).__name__} was not delivered (it is a dead letter). A pool does not "
+            "come back: spawn a new one (and see its workers' failures in the log)",
+            actor=self.name,
+            message=msg,
+        )
+        error.__cause__ = gave_up
+        raise error
 
     # -- the pool as a whole ------------------------------------------------------------------
 
@@ -304,6 +395,11 @@ def make_pool(
     if key is not None and routing is not Routing.CONSISTENT_HASH:
         raise ConfigurationError("key= is only used by Routing.CONSISTENT_HASH")
     ChildSpec("worker", factory, *args, mailbox=mailbox)  # validates the factory and mailbox
+    if strategy is not None and (not isinstance(strategy, Strategy) or isinstance(strategy, DynamicSupervisor)):
+        raise ConfigurationError(
+            f"a pool's strategy sets its workers' restart limits: airsrt.OneForOne(max_restarts=..., "
+            f"within=...) (or OneForAll, RestForOne), got {strategy!r}"
+        )
     strategy = strategy if strategy is not None else OneForOne(max_restarts=10 * size, within=5.0)
     slots: list[ActorRef] = []
 

@@ -25,7 +25,7 @@ from airsrt._core import PHASE_RESTARTING, PHASE_STARTING, PHASE_STOPPED
 from airsrt._errors import ConfigurationError
 from airsrt._pools import PoolSupervisor
 from airsrt._strategies import Backoff
-from airsrt._supervisor import Supervisor, SupervisorFactory
+from airsrt._supervisor import DynamicSupervisorActor, Supervisor, SupervisorFactory
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
@@ -492,17 +492,27 @@ def take(system: ActorSystem, node: str | None = None) -> SystemSnapshot:
         prefix = label + ":"
         # The states of _Child.info(), decided here without building a ChildInfo each, and
         # the rest read as plainly as can be: a pool of a million workers is a million children.
-        for child in actor._children:
-            spec = child.spec
+        if isinstance(actor, DynamicSupervisorActor):
+            # Children by ref; one never restarted has no record: its template tells all.
+            template = actor._template
+            entries: Any = ((kid, ref) for ref, kid in actor._kids.items())
+        else:
+            template = None
+            entries = ((kid, kid.ref) for kid in actor._children.values())
+        for child, ref in entries:
+            if child is None:
+                assert template is not None  # only a dynamic supervisor's children lack records
+                spec, starting, restarts = template, False, 0
+            else:
+                spec, starting, restarts = child.spec, child.starting, child.restarts
             child_id = spec.id
             if type(child_id) is not str and type(child_id) is not int:
                 child_id = _json_value(child_id)
-            ref = child.ref
             if ref is None or ref._phase == PHASE_STOPPED:
                 state, actor_id = "terminated", None
             else:
                 phase = ref._phase
-                if child.starting:
+                if starting:
                     state = "starting"
                 elif phase == PHASE_RESTARTING or phase == PHASE_STARTING:
                     state = "restarting"
@@ -511,7 +521,7 @@ def take(system: ActorSystem, node: str | None = None) -> SystemSnapshot:
                 ids[ref] = child_id
                 actor_id = prefix + str(ref._uid)
             children.append(make(
-                child_id, actor_id, state, spec.restart._value_, child.restarts,
+                child_id, actor_id, state, spec.restart._value_, restarts,
                 type(spec.factory) is SupervisorFactory,
             ))
         strategy = actor._strategy

@@ -20,12 +20,14 @@ from airsrt._errors import ConfigurationError
 
 __all__ = [
     "Backoff",
+    "DynamicSupervisor",
     "OneForAll",
     "OneForOne",
     "RestForOne",
     "RestartIntensity",
     "RestartPolicy",
     "Strategy",
+    "is_normal_exit",
 ]
 
 T = TypeVar("T")
@@ -36,8 +38,8 @@ class RestartPolicy(enum.Enum):
 
     Attributes:
         PERMANENT: Always, whatever ended it (the default).
-        TRANSIENT: Only after a failure; not after a normal exit or one with reason
-            ``"shutdown"``.
+        TRANSIENT: Only after a failure; not after a normal exit, nor one with reason
+            ``"shutdown"`` or ``("shutdown", payload)``.
         TEMPORARY: Never, not even as the bystander of a one-for-all or rest-for-one restart;
             its spec is forgotten once it ends.
     """
@@ -60,6 +62,14 @@ class RestartPolicy(enum.Enum):
             f"child {child!r}: invalid restart policy {value!r} "
             "(expected permanent/transient/temporary, e.g. airsrt.RestartPolicy.PERMANENT)"
         )
+
+
+def is_normal_exit(reason: object) -> bool:
+    """True for the exit reasons OTP counts as normal: ``"normal"``, ``"shutdown"`` and
+    ``("shutdown", payload)``. A TRANSIENT child that exits with one of them is not restarted."""
+    if reason == "normal" or reason == "shutdown":
+        return True
+    return type(reason) is tuple and len(reason) == 2 and reason[0] == "shutdown"
 
 
 class RestartIntensity:
@@ -90,6 +100,10 @@ class RestartIntensity:
     def count(self, now: float) -> int:
         """Restarts still inside the window at `now`."""
         return sum(1 for t in self._times if now - t <= self.within)
+
+    def clear(self) -> None:
+        """Forgets the restarts counted so far (a pool does, once a worker has served again)."""
+        self._times.clear()
 
 
 def _check_limits(max_restarts: object, within: object) -> None:
@@ -209,3 +223,53 @@ class RestForOne(Strategy):
     def affected(self, children: Sequence[T], failed: T) -> list[T]:
         index = list(children).index(failed)
         return list(children)[index:]
+
+
+class DynamicSupervisor(Strategy):
+    """A supervisor of children started on demand from one template (OTP's
+    ``simple_one_for_one``, Elixir's ``DynamicSupervisor``): one actor per entity.
+
+    ```python
+    sup = await system.spawn_supervisor(DynamicSupervisor(), template=ChildSpec("session", Session))
+    ref = await sup.start_child(user_id)   # Session(user_id); args follow the template's
+    ```
+
+    Only the failed child restarts; its children need no ids (refs name them), and a child that
+    ends for good is forgotten. Restart intensity is counted over all children, as for the other
+    strategies. A shutdown stops every child at once, each with the template's grace.
+
+    Args:
+        max_children: How many children may exist at once (None: no limit); ``start_child``
+            past it raises `MaxChildrenError`.
+        max_restarts: Restarts the supervisor may make within `within` seconds (default 3).
+        within: The sliding window, in seconds (default 5).
+        backoff: Optional `Backoff` delaying restarts.
+    """
+
+    __slots__ = ("max_children",)
+    restarts_siblings = False
+
+    def __init__(
+        self,
+        max_children: int | None = None,
+        max_restarts: int = 3,
+        within: float = 5.0,
+        backoff: Backoff | None = None,
+    ) -> None:
+        super().__init__(max_restarts, within, backoff)
+        if max_children is not None and (
+            isinstance(max_children, bool) or not isinstance(max_children, int) or max_children < 1
+        ):
+            raise ConfigurationError(f"max_children must be an int >= 1 or None, got {max_children!r}")
+        self.max_children = max_children
+
+    def affected(self, children: Sequence[T], failed: T) -> list[T]:
+        return [failed]
+
+    def __repr__(self) -> str:
+        limit = f"max_children={self.max_children}, " if self.max_children is not None else ""
+        backoff = f", backoff={self.backoff!r}" if self.backoff else ""
+        return (
+            f"DynamicSupervisor({limit}max_restarts={self.max_restarts}, "
+            f"within={self.within:g}{backoff})"
+        )

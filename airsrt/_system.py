@@ -299,20 +299,31 @@ class ActorSystem(_core.Runtime):
     # -- directory -------------------------------------------------------------------------------
 
     async def spawn_supervisor(
-        self, strategy: Strategy, children: list[ChildSpec], name: str | None = None
+        self,
+        strategy: Strategy,
+        children: list[ChildSpec] | None = None,
+        name: str | None = None,
+        *,
+        template: ChildSpec | None = None,
     ) -> _core.SupervisorRef:
         """Starts a supervisor with `strategy` over `children`; returns once all have started.
 
         Children start in order. If one fails to start, those already started are stopped
-        (reverse order) and this raises.
+        (reverse order) and this raises. A child whose ``on_start`` returns ``airsrt.IGNORE``
+        is not started, and that is not an error (its spec is kept).
+
+        With ``airsrt.DynamicSupervisor(...)`` there are no children to begin with: give
+        `template`, the spec each child is started from by ``await sup.start_child(*args)``.
 
         Raises:
             ActorStartError: A child failed to start; the error names it, the cause is attached.
-            ConfigurationError: An invalid strategy or child spec, or a duplicate child id.
+            ConfigurationError: An invalid strategy or child spec, a duplicate child id, a
+                DynamicSupervisor without a template (or with children), a template for
+                another strategy.
             SystemNotRunningError: The system was never started, or has shut down.
             WrongThreadError: Run on a thread other than the loop's.
         """
-        factory = SupervisorFactory(strategy, children)
+        factory = SupervisorFactory(strategy, children, template)
         if not self._running:
             not_running(self, "spawn a supervisor")
         _core._check_thread(self, "spawn_supervisor", None, True)
@@ -339,7 +350,11 @@ class ActorSystem(_core.Runtime):
                 from a message to its key.
             name: Registers the pool's supervisor under this name.
             mailbox: Every worker's mailbox.
-            strategy: The workers' supervision (default: one-for-one, 10 x size restarts in 5 s).
+            strategy: The workers' supervision (default: one-for-one, more than 10 x size
+                restarts within 5 s gives up). A worker that raises is restarted; the pool's
+                window counts only failures with no successfully handled message between them,
+                so occasional bad input never makes it give up. After it gives up, every call
+                to the pool raises ``ActorStoppedError``.
 
         Raises:
             ConfigurationError: A bad size, routing, key or factory.
@@ -448,7 +463,10 @@ class ActorSystem(_core.Runtime):
     def _start_failed(self, cell: _core.ActorRef, error: BaseException) -> None:
         self._supervisor_of(cell).start_failed(self, cell, error)
 
-    def _child_stopped(self, cell: _core.ActorRef, reason: str, req: lifecycle.StopRequest) -> None:
+    def _start_ignored(self, cell: _core.ActorRef) -> None:
+        self._supervisor_of(cell).start_ignored(self, cell)
+
+    def _child_stopped(self, cell: _core.ActorRef, reason: Any, req: lifecycle.StopRequest) -> None:
         self.broker._forget(cell)
         self._supervisor_of(cell).child_stopped(self, cell, reason, req)
 

@@ -62,7 +62,8 @@ async def main() -> None:
         root = await system.spawn_supervisor(OneForOne(), tree(), name="root")
         print("before:", incarnations(root))
 
-        print("the pool crashes; storage is one-for-all: the cache restarts with it")
+        print("the pool crashes; storage is one-for-all, so the cache restarts with it")
+        print("(the pool's own cleanup runs first, then its siblings', newest first):")
         pool = root.child("storage").child("pool")
         pool.tell(Break())
         # The same ref reaches the new incarnation: the pool was restarted in place.

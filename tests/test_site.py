@@ -69,6 +69,7 @@ INTERNAL = {
     "Guardian.child_exiting": "called by the system",
     "Guardian.child_stopped": "called by the system",
     "Guardian.child_grace": "called by the system",
+    "Guardian.start_ignored": "called by the system",
 }
 INTERNAL_PREFIXES = ("ActorSystem.n_",)
 

@@ -268,3 +268,55 @@ async def test_a_hung_actor_fails_its_health_checks(actor_system):
     with pytest.raises(airsrt.ActorStoppedError):
         await hung
     assert await h.ask(Incarnation()) == 2
+
+
+# -- count_children, get_childspec, terminate by ref --------------------------------------------------
+
+
+@pytest.mark.virtual_time
+async def test_count_children_counts_specs_running_supervisors_and_workers(actor_system):
+    journal = Journal()
+    inner = airsrt.supervisor(OneForOne(), specs(journal, "x"))
+    backoff = airsrt.Backoff(initial=10.0, maximum=10.0)
+    sup = await actor_system.spawn_supervisor(
+        OneForOne(backoff=backoff), [ChildSpec("inner", inner), *specs(journal, "a", "b", "c")]
+    )
+    count = await sup.count_children()
+    assert count == airsrt.ChildCount(specs=4, active=4, supervisors=1, workers=3)
+    await sup.terminate_child("b")  # a terminated child: a spec, not active
+    sup.child("c").tell(Crash())  # waiting 10 s for its restart: a spec, not active
+    await asyncio.sleep(1.0)
+    assert [i.state for i in await sup.which_children()] == ["running", "running", "terminated", "restarting"]
+    count = await sup.count_children()
+    assert count.as_dict() == {"specs": 4, "active": 2, "supervisors": 1, "workers": 3}
+    await asyncio.sleep(10.0)
+    assert (await sup.count_children()).active == 3
+
+
+async def test_get_childspec_and_terminate_by_ref(actor_system):
+    journal = Journal()
+    children = [ChildSpec("a", Worker, journal, "a", restart="transient", shutdown=1.5), *specs(journal, "b")]
+    sup = await actor_system.spawn_supervisor(OneForOne(), children, name="sup")
+    spec = await sup.get_childspec("a")
+    assert spec is children[0] and spec.restart is RestartPolicy.TRANSIENT and spec.shutdown == 1.5
+    with pytest.raises(airsrt.ChildNotFoundError, match="sup has no child 'zz'"):
+        await sup.get_childspec("zz")
+    b = sup.child("b")
+    await sup.terminate_child(b)  # by ref
+    assert not b.is_alive
+    assert [(i.id, i.state) for i in await sup.which_children()] == [("a", "running"), ("b", "terminated")]
+    assert await sup.get_childspec(b) is children[1]  # a past ref still names its child
+    b2 = await sup.restart_child("b")
+    assert b2 is not None and b2.is_alive
+
+
+async def test_supervisor_ops_after_it_stopped_say_so(actor_system):
+    journal = Journal()
+    sup = await actor_system.spawn_supervisor(OneForOne(), specs(journal, "a"), name="sup")
+    await sup.stop()
+    with pytest.raises(airsrt.ActorStoppedError, match=r"sup has stopped \(reason: 'normal'\); which_children\(\) was not done"):
+        await sup.which_children()
+    with pytest.raises(airsrt.ActorStoppedError, match=r"child\('a'\) was not done"):
+        sup.child("a")
+    with pytest.raises(airsrt.ActorStoppedError, match="start_child"):
+        await sup.start_child(ChildSpec("b", Worker, journal, "b"))

@@ -31,7 +31,7 @@ from airsrt._errors import (
     UnhandledMessageError,
 )
 from airsrt._lifecycle import StopRequest
-from airsrt._messages import Terminated
+from airsrt._messages import ExitReason, Terminated
 from airsrt._strategies import RestartPolicy
 from airsrt._supervisor import Supervisor, SupervisorFactory, _ChildDown
 from airsrt._system import ActorSystem
@@ -181,7 +181,7 @@ class Node:
         self.hosted: dict[Any, _Hosted] = {}
         self.supervised: dict[RemoteRef, _Supervised] = {}
         self.failed_spawns: dict[int, BaseException] = {}
-        self.stop_reasons: dict[int, str] = {}
+        self.stop_reasons: dict[int, ExitReason] = {}
         self.spread = itertools.count()
         self.remote_dead_letters = 0
         self.closed = False
@@ -594,7 +594,8 @@ class Node:
     def _missing_reason(self, aid: int) -> str:
         if aid in self.failed_spawns:
             return "start_failed"
-        return self.stop_reasons.get(aid, "stopped")
+        reason = self.stop_reasons.get(aid, "stopped")
+        return reason if isinstance(reason, str) else reason[0]  # ("shutdown", payload)
 
     def _bounce(self, src: str, src_inc: int, env: tuple[Any, ...], reason: str) -> None:
         """A message from `src` could not be delivered here: its sender records the dead letter."""

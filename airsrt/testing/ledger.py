@@ -144,6 +144,10 @@ class MessageLedger:
 
     @staticmethod
     def _add(outcome: Outcome, what: str, detail: Any) -> None:
+        if what == "rejected" and outcome.events == ["dead_letter"]:
+            # Dead-lettered, and the call said so (a pool that gave up): one outcome.
+            outcome.detail = detail
+            return
         outcome.events.append(what)
         outcome.detail = detail
 

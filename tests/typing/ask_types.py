@@ -40,7 +40,8 @@ async def main(system: airsrt.ActorSystem) -> None:
     ref.tell(Deposit(1), tll=0.5)  # E: Unexpected keyword argument "tll" for "tell" of "ActorRef"  [call-arg]  # N: "tell" defined in "airsrt._core"
     sup = await system.spawn_supervisor(airsrt.OneForOne(), [airsrt.ChildSpec("a", Account)])
     reveal_type(sup)  # N: Revealed type is "airsrt._core.SupervisorRef"
-    reveal_type(await sup.which_children())  # N: Revealed type is "list[Any]"
+    reveal_type(await sup.which_children())  # N: Revealed type is "list[airsrt._supervisor.ChildInfo]"
+    reveal_type(await sup.count_children())  # N: Revealed type is "airsrt._supervisor.ChildCount"
     probe = TestProbe(system)
     reveal_type(probe.ref)  # N: Revealed type is "airsrt._core.ActorRef"
     # mypy's limit: with a declared type it infers R from the context, the Message[R] overload
