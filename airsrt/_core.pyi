@@ -1,6 +1,6 @@
 """Types of airsrt's compiled core (airsrt/_core.pyx) for mypy and pyright."""
 
-from asyncio import AbstractEventLoop, Task
+from asyncio import AbstractEventLoop, CancelledError, Task
 from collections.abc import Callable, Generator
 from contextvars import Context
 from typing import Any, Final, Generic, TypeVar, final, overload
@@ -68,6 +68,9 @@ class AskFuture(Generic[_R]):
     """The pending or finished answer to ``ref.ask(msg)``; an asyncio-compatible future."""
 
     _asyncio_future_blocking: bool
+    @property
+    def _cancel_message(self) -> Any: ...
+    def _make_cancelled_error(self) -> CancelledError: ...
     def done(self) -> bool: ...
     def cancelled(self) -> bool: ...
     def result(self) -> _R: ...
