@@ -153,6 +153,22 @@ cdef class AskFuture:
             raise _not_an_ask()
         return self.rt.loop
 
+    def set_result(self, result):
+        """Refused, as asyncio's Task refuses it: the actor's handler answers the ask.
+
+        Raises:
+            RuntimeError: Always.
+        """
+        raise self._not_settable("set_result")
+
+    def set_exception(self, exception):
+        """Refused, as asyncio's Task refuses it: the actor's handler answers the ask.
+
+        Raises:
+            RuntimeError: Always.
+        """
+        raise self._not_settable("set_exception")
+
     def __await__(self):
         # A Cython generator: its return value travels through am_send, so awaiting a finished
         # ask builds no StopIteration (about twice asyncio's own done-future cost, a third of
@@ -189,6 +205,13 @@ cdef class AskFuture:
         if self._cancel_message is None:
             return _CancelledError()
         return _CancelledError(self._cancel_message)
+
+    cdef object _not_settable(self, str what):
+        target = self.target.display_name() if self.target is not None else "its actor"
+        return RuntimeError(
+            f"AskFuture does not support {what}(): the answer comes from {target}'s handler "
+            "(cancel() withdraws the ask; to answer for an actor, use a TestProbe or an asyncio.Future)"
+        )
 
     # -- settling (compiled callers only) --------------------------------------------------
 

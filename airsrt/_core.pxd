@@ -60,6 +60,7 @@ cdef class AskFuture:
     cdef bint _settle(self, object result, object exception) except -1
     cdef int _schedule_callbacks(self) except -1
     cdef object _get_result(self)
+    cdef object _not_settable(self, str what)
 
 
 cdef class TimerToken:

@@ -1,11 +1,11 @@
 """Types of airsrt's compiled core (airsrt/_core.pyx) for mypy and pyright."""
 
-from asyncio import AbstractEventLoop, CancelledError, Task
+from asyncio import AbstractEventLoop, CancelledError, Future, Task
 from collections.abc import Callable, Generator
 from contextvars import Context
-from typing import Any, Final, Generic, TypeVar, final, overload
+from typing import Any, Final, NoReturn, TypeVar, final, overload
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 from airsrt._messages import Message
 
@@ -64,8 +64,15 @@ class HandlerTable:
     def handled_types(self) -> list[type]: ...
 
 @disjoint_base
-class AskFuture(Generic[_R]):
-    """The pending or finished answer to ``ref.ask(msg)``; an asyncio-compatible future."""
+class AskFuture(Future[_R]):
+    """The pending or finished answer to ``ref.ask(msg)``.
+
+    Type checkers see an ``asyncio.Future[R]``, so ``asyncio.wait``, ``wrap_future`` and
+    ``ensure_future`` type-check as they behave at run time (they take it, or return it
+    unchanged). At run time it is a compiled class that implements asyncio's future protocol
+    without subclassing ``asyncio.Future``: ``isinstance(fut, asyncio.Future)`` is False, and
+    ``asyncio.isfuture(fut)`` is True.
+    """
 
     _asyncio_future_blocking: bool
     @property
@@ -76,10 +83,12 @@ class AskFuture(Generic[_R]):
     def result(self) -> _R: ...
     def exception(self) -> BaseException | None: ...
     def add_done_callback(
-        self, fn: Callable[[AskFuture[_R]], object], *, context: Context | None = None
+        self, fn: Callable[[Self], object], *, context: Context | None = None
     ) -> None: ...
-    def remove_done_callback(self, fn: Callable[[AskFuture[_R]], object]) -> int: ...
+    def remove_done_callback(self, fn: Callable[[Self], object]) -> int: ...
     def cancel(self, msg: Any | None = None) -> bool: ...
+    def set_result(self, result: _R) -> NoReturn: ...
+    def set_exception(self, exception: type | BaseException) -> NoReturn: ...
     def get_loop(self) -> AbstractEventLoop: ...
     def __await__(self) -> Generator[Any, None, _R]: ...
     def __iter__(self) -> Generator[Any, None, _R]: ...

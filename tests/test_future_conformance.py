@@ -556,6 +556,17 @@ async def _repr(kit: Kit) -> None:
     assert repr(await kit.failing(3)) == f"<AskFuture finished exception=ValueError('boom 3') to {faulty}>"
 
 
+@case("set_result_refused", withdrawn=1)
+async def _set_result(kit: Kit) -> None:
+    await kit.running(0)
+    for fut in (await kit.finished(1), kit.waiting(1)):
+        with pytest.raises(RuntimeError, match=r"does not support set_result\(\): the answer comes from"):
+            fut.set_result(5)
+        with pytest.raises(RuntimeError, match=r"does not support set_exception\(\)"):
+            fut.set_exception(ValueError())
+    assert fut.cancel(), "a refused set_result leaves the ask pending"
+
+
 # cancel messages
 
 
