@@ -676,12 +676,26 @@ async def _create_task(kit: Kit) -> None:
     assert await task == 30
 
 
+def eager_factory(loop: asyncio.AbstractEventLoop, coro: Any, *, name: str | None = None,
+                  context: contextvars.Context | None = None, eager_start: bool | None = None) -> Any:
+    """asyncio.eager_task_factory for loops that pass ``eager_start=`` to task factories
+    (uvloop 0.23 on 3.13 does; 3.13's own factory does not take it)."""
+    return asyncio.Task(coro, loop=loop, name=name, context=context, eager_start=True)
+
+
 @case("eager_task_factory", needs=(3, 12))
 async def _eager_tasks(kit: Kit) -> None:
     loop = kit.loop
     previous = loop.get_task_factory()
     loop.set_task_factory(asyncio.eager_task_factory)
     try:
+        probe = asyncio.sleep(0)
+        try:
+            await loop.create_task(probe)
+        except TypeError as exc:
+            probe.close()
+            assert "eager_start" in str(exc)
+            loop.set_task_factory(eager_factory)
         task = loop.create_task(use(await kit.finished(1)))
         assert task.done() and task.result() == 2, "an eager task over a finished ask ends at once"
         queued = kit.queued(2)
