@@ -1,8 +1,9 @@
 """AskFuture in every asyncio function that takes futures or awaitables (issue 11).
 
-Each case runs one stdlib function over asks that are finished (an eager ask), queued (answered
-on the loop's next turn), running (the handler started and waits for a gate) or waiting (queued
-behind a running handler, not started), and asserts the exact outcome: values, exception types
+Each case runs one stdlib function over asks that are finished (answered before they are passed
+on: eager asks, when the dispatcher's budget allows), queued (answered on the loop's next turn),
+running (the handler started and waits for a gate) or waiting (queued behind a running handler,
+not started), and asserts the exact outcome: values, exception types
 and messages, ``cancelled()``, which handlers ran, and the ledger. After every case the system is
 shut down and the harness checks that every ask the case made is done, that none was failed by
 the shutdown (``returned`` stays 0: nothing was left pending), and the withdrawn and late-reply
