@@ -1,7 +1,35 @@
-# AskFuture: what ref.ask() returns. It speaks asyncio's future protocol (so Tasks, gather,
-# wait_for, shield and timeout() treat it as a future) and is, at the same time, the ask's entry
-# in the runtime's deadline heap and its token in the target's mailbox. One object per ask
-# instead of a loop future plus bookkeeping; an eager ask returns one that is already finished.
+# AskFuture: what ref.ask() returns. It is, at the same time, the ask's entry in the runtime's
+# deadline heap and its token in the target's mailbox: one object per ask instead of a loop future
+# plus bookkeeping, and an eager ask returns one that is already finished.
+#
+# It is not an asyncio.Future (docs/explanation/architecture.md, "Why AskFuture is not an
+# asyncio.Future", has the measurements); it implements the future protocol that asyncio itself
+# applies to any object `asyncio.isfuture()` accepts. Read from the stdlib sources of 3.11-3.13 and
+# the 3.14 branch, and from the C Task (_asynciomodule.c), that protocol is:
+#
+# - public, documented: done(), cancelled(), result(), exception(), add_done_callback(fn, *,
+#   context=) (Tasks always pass context=), remove_done_callback(fn), cancel(msg=None) (the C Task
+#   passes msg positionally, _GatheringFuture.cancel by keyword), get_loop() (futures._get_loop:
+#   every Task step, ensure_future, gather, shield, _chain_future), __await__/__iter__, hashing
+#   (gather, wait and as_completed put futures in dicts and sets);
+# - private hooks asyncio calls on foreign futures:
+#   * `_asyncio_future_blocking`: the duck-typing marker (isfuture checks it on the class and
+#     that it is not None); __await__ sets it before yielding, Task.__step (Python and C) reads
+#     it and resets it to False;
+#   * `_cancel_message`: gather(return_exceptions=True) reads it to build the CancelledError it
+#     puts in the results for a cancelled child (all of 3.11-3.14);
+#   * `_make_cancelled_error()`: gather calls it for a cancelled child without
+#     return_exceptions, and on the last child when the gather itself was cancelled (so it must
+#     work on a future that finished normally, too). Missing, both hooks raised inside gather's
+#     done-callback and left the gather pending forever.
+# - not called on foreign futures by asyncio (so not implemented): `_log_traceback`, `_loop`,
+#   `_state`, `_callbacks`, `_cancelled_exc`, `set_result`/`set_exception`. 3.14's call-graph
+#   bookkeeping (futures.future_add_to_awaited_by, called by Task.__step on what it awaits) skips
+#   objects that are not asyncio.Future instances, and capture_call_graph() only accepts those.
+
+from cpython.contextvars cimport PyContext_CopyCurrent
+from reprlib import repr as _short_repr
+
 
 cdef enum:
     F_PENDING = 0
@@ -13,15 +41,21 @@ cdef enum:
 cdef class AskFuture:
     """The pending or finished answer to ``ref.ask(msg)``; await it for the handler's return value.
 
-    It behaves like an `asyncio.Future` (``done``, ``result``, ``exception``, ``cancel``,
-    ``add_done_callback``...), so it can be passed to ``asyncio.gather``, ``asyncio.wait_for`` or
-    ``asyncio.shield``. Cancelling it before the handler starts withdraws the ask: the handler is
-    not run.
+    It speaks asyncio's future protocol (`done`, `result`, `exception`, `cancel(msg)`,
+    `add_done_callback`, `get_loop`...), and `asyncio.isfuture` accepts it, so every asyncio
+    function that takes futures or awaitables takes it as it is: `gather`, `shield`, `wait`,
+    `wait_for`, `as_completed`, `timeout()`, `TaskGroup` tasks, `ensure_future` and
+    `wrap_future` (both return it unchanged). It is not an `asyncio.Future` subclass, so
+    `isinstance(fut, asyncio.Future)` is False; use `asyncio.isfuture`.
 
-    Like an asyncio future it belongs to the loop's thread: ``cancel()``,
-    ``add_done_callback()`` and ``remove_done_callback()`` raise `airsrt.WrongThreadError`
-    elsewhere, while ``done()``, ``cancelled()``, ``result()``, ``exception()`` and
-    ``get_loop()`` only read it and work from any thread.
+    Cancelling it before the handler starts withdraws the ask: the handler never runs and the
+    ask counts as withdrawn. Cancelled later, the handler's reply becomes a `late_reply` dead
+    letter.
+
+    Like an asyncio future it belongs to the loop's thread: `cancel()`,
+    `add_done_callback()` and `remove_done_callback()` raise `airsrt.WrongThreadError`
+    elsewhere, while `done()`, `cancelled()`, `result()`, `exception()` and `get_loop()` only
+    read it and work from any thread.
     """
 
     def __cinit__(self):
@@ -41,27 +75,46 @@ cdef class AskFuture:
         return self.fstate == F_CANCELLED
 
     def result(self):
-        """The handler's return value; raises the ask's error, or ``InvalidStateError`` if pending."""
+        """The handler's return value.
+
+        Raises:
+            The ask's error; ``CancelledError`` (with the cancel message) if it was cancelled;
+            ``InvalidStateError`` if it is still pending.
+        """
         return self._get_result()
 
     def exception(self):
-        """The ask's error or None; raises ``CancelledError`` if it was cancelled."""
+        """The ask's error or None.
+
+        Raises:
+            CancelledError: It was cancelled.
+            InvalidStateError: It is still pending.
+        """
         if self.fstate == F_FINISHED:
             return self._exception
         if self.fstate == F_CANCELLED:
-            raise self._cancelled_error()
+            raise self._make_cancelled_error()
         raise _InvalidStateError("Exception is not set.")
 
     def add_done_callback(self, fn, *, context=None):
-        """Calls ``fn(self)`` through the loop once the ask is done (at once if it is); loop
-        thread only."""
+        """Schedules `fn(self)` on the loop once the ask is done (at once if it is); loop
+        thread only.
+
+        Like asyncio's futures, `fn` runs in `context`, or else in a copy of the context
+        current at this call.
+        """
         if self.rt is None:
             raise _not_an_ask()
         if PyThread_get_thread_ident() != self.rt.thread_id:
             raise ask_wrong_thread(self, "add_done_callback")
         if self.fstate != F_PENDING:
             self.rt.loop.call_soon(fn, self, context=context)
-        elif self._cb0 is None:
+            return
+        if context is None:
+            # The future settles inside some other actor's turn or the dispatcher: without a
+            # copy taken now, the callback would run in whatever context that is.
+            context = PyContext_CopyCurrent()
+        if self._cb0 is None:
             self._cb0 = fn
             self._ctx0 = context
         else:
@@ -87,8 +140,9 @@ cdef class AskFuture:
     def cancel(self, msg=None):
         """Withdraws the ask. Returns False if it was already done.
 
-        If the handler has not started, it never will; the ask counts as withdrawn. Loop
-        thread only (from another thread, ``system.loop.call_soon_threadsafe(fut.cancel)``).
+        If the handler has not started, it never will; the ask counts as withdrawn. `msg`
+        becomes the argument of the `CancelledError` that awaiting the ask raises. Loop thread
+        only (from another thread, `system.loop.call_soon_threadsafe(fut.cancel)`).
         """
         if self.rt is None:
             raise _not_an_ask()
@@ -112,6 +166,22 @@ cdef class AskFuture:
             raise _not_an_ask()
         return self.rt.loop
 
+    def set_result(self, result):
+        """Refused, as asyncio's Task refuses it: the actor's handler answers the ask.
+
+        Raises:
+            RuntimeError: Always.
+        """
+        raise self._not_settable("set_result")
+
+    def set_exception(self, exception):
+        """Refused, as asyncio's Task refuses it: the actor's handler answers the ask.
+
+        Raises:
+            RuntimeError: Always.
+        """
+        raise self._not_settable("set_exception")
+
     def __await__(self):
         # A Cython generator: its return value travels through am_send, so awaiting a finished
         # ask builds no StopIteration (about twice asyncio's own done-future cost, a third of
@@ -130,25 +200,49 @@ cdef class AskFuture:
 
     def __repr__(self):
         state = ("pending", "finished", "cancelled")[self.fstate]
-        what = type(self.msg).__name__ if self.msg is not None else "message"
         target = self.target.display_name() if self.target is not None else "?"
+        if self.fstate == F_FINISHED:
+            # What asyncio's futures show; the message itself is released once answered.
+            if self._exception is not None:
+                what = f"exception={self._exception!r}"
+            else:
+                what = f"result={_short_repr(self._result)}"
+        else:
+            what = type(self.msg).__name__ if self.msg is not None else "message"
         return f"<AskFuture {state} {what} to {target}>"
+
+    # -- private hooks that asyncio calls on any future (see the top of this file) -----------
+
+    def _make_cancelled_error(self):
+        """The ``CancelledError`` a cancelled ask raises, carrying the cancel message."""
+        if self._cancel_message is None:
+            return _CancelledError()
+        return _CancelledError(self._cancel_message)
+
+    cdef object _not_settable(self, str what):
+        target = self.target.display_name() if self.target is not None else "its actor"
+        return RuntimeError(
+            f"AskFuture does not support {what}(): the answer comes from {target}'s handler "
+            "(cancel() withdraws the ask; to answer for an actor, use a TestProbe or an asyncio.Future)"
+        )
 
     # -- settling (compiled callers only) --------------------------------------------------
 
     cdef object _get_result(self):
+        cdef object exc
         if self.fstate == F_FINISHED:
-            if self._exception is not None:
-                raise self._exception
+            exc = self._exception
+            if exc is not None:
+                # As asyncio's futures do, raise with the traceback the error had when it was
+                # first raised from here, so awaiting a failed ask twice does not grow it.
+                if not self._tb_kept:
+                    self._tb_kept = True
+                    self._exception_tb = exc.__traceback__
+                raise exc.with_traceback(self._exception_tb)
             return self._result
         if self.fstate == F_CANCELLED:
-            raise self._cancelled_error()
+            raise self._make_cancelled_error()
         raise _InvalidStateError("Result is not ready.")
-
-    def _cancelled_error(self):
-        if self._cancel_message is None:
-            return _CancelledError()
-        return _CancelledError(self._cancel_message)
 
     cdef bint _settle(self, object result, object exception) except -1:
         """Finishes a pending ask; returns False (and changes nothing) if it was already done.

@@ -42,13 +42,15 @@ cdef class AskFuture:
     cdef unsigned char fstate
     cdef bint started             # its handler has begun: its ledger outcome is "handled"
     cdef bint booked              # its ledger outcome has been recorded
-    cdef public bint _asyncio_future_blocking
+    cdef public bint _asyncio_future_blocking    # asyncio's duck-typing marker (isfuture, Task)
+    cdef bint _tb_kept            # _exception_tb holds the error's original traceback
     cdef object _result
     cdef object _exception
+    cdef object _exception_tb
     cdef object _cb0
     cdef object _ctx0
     cdef list _callbacks
-    cdef object _cancel_message
+    cdef readonly object _cancel_message    # read by asyncio.gather
     cdef ActorRef target
     cdef object msg
     cdef double deadline
@@ -58,6 +60,7 @@ cdef class AskFuture:
     cdef bint _settle(self, object result, object exception) except -1
     cdef int _schedule_callbacks(self) except -1
     cdef object _get_result(self)
+    cdef object _not_settable(self, str what)
 
 
 cdef class TimerToken:

@@ -1,12 +1,12 @@
 """Types of airsrt's compiled core (airsrt/_core.pyx) for mypy and pyright."""
 
 import asyncio
-from asyncio import AbstractEventLoop, Task
+from asyncio import AbstractEventLoop, CancelledError, Future, Task
 from collections.abc import Callable, Generator
 from contextvars import Context
-from typing import Any, Final, Generic, TypeVar, final, overload
+from typing import Any, Final, NoReturn, TypeVar, final, overload
 
-from typing_extensions import disjoint_base
+from typing_extensions import Self, disjoint_base
 
 from airsrt._messages import Message
 from airsrt._seam import FailureSeam, LifecycleSeam, MonitoringSeam, PatternSeam, SystemSeam
@@ -68,21 +68,29 @@ class HandlerTable:
     def handled_types(self) -> list[type]: ...
 
 @disjoint_base
-class AskFuture(Generic[_R]):
+class AskFuture(Future[_R]):
     """The pending or finished answer to `ref.ask(msg)`: await it for the handler's reply.
 
     [`ActorRef.ask`][airsrt.ActorRef.ask] returns one; it is never built directly. It follows
-    asyncio's future protocol (`done`, `result`, `exception`, `cancel`, `add_done_callback`),
-    so `asyncio.gather`, `asyncio.wait_for`, `asyncio.shield` and `asyncio.timeout` treat it as
-    a future. The ask was sent when `ask()` was called, whether or not this is ever awaited.
-    An eager ask (the target was idle, its handler synchronous) returns one that is already
-    done. `AskFuture[R]` carries the reply type declared by [`Message[R]`][airsrt.Message].
+    asyncio's future protocol, so every asyncio function that takes futures takes it as it is
+    (`gather`, `shield`, `wait`, `wait_for`, `as_completed`, `timeout()`, `ensure_future`...).
+    The ask was sent when `ask()` was called, whether or not this is ever awaited. An eager ask
+    (the target was idle, its handler synchronous) returns one that is already done.
+    `AskFuture[R]` carries the reply type declared by [`Message[R]`][airsrt.Message].
+
+    Type checkers see an `asyncio.Future[R]`, so `asyncio.wait`, `wrap_future` and
+    `ensure_future` type-check as they behave at run time. At run time it is a compiled class
+    that implements asyncio's future protocol without subclassing `asyncio.Future`:
+    `isinstance(fut, asyncio.Future)` is False, and `asyncio.isfuture(fut)` is True.
 
     Cancelling it before the handler has started withdraws the ask: the handler never runs and
     the message counts as withdrawn in [`system.stats()`][airsrt.ActorSystem.stats].
     """
 
     _asyncio_future_blocking: bool
+    @property
+    def _cancel_message(self) -> Any: ...
+    def _make_cancelled_error(self) -> CancelledError: ...
     def done(self) -> bool:
         """True once the ask has a reply, an error, or was cancelled."""
     def cancelled(self) -> bool:
@@ -103,15 +111,16 @@ class AskFuture(Generic[_R]):
             asyncio.InvalidStateError: The ask is still pending.
         """
     def add_done_callback(
-        self, fn: Callable[[AskFuture[_R]], object], *, context: Context | None = None
+        self, fn: Callable[[Self], object], *, context: Context | None = None
     ) -> None:
         """Calls `fn(future)` through the loop once the ask is done (soon, if it already is).
 
         Args:
             fn: The callback; it receives this future.
-            context: The `contextvars.Context` to run it in (the current one by default).
+            context: The `contextvars.Context` to run it in (a copy of the current one by
+                default).
         """
-    def remove_done_callback(self, fn: Callable[[AskFuture[_R]], object]) -> int:
+    def remove_done_callback(self, fn: Callable[[Self], object]) -> int:
         """Removes every registration of `fn`; returns how many there were."""
     def cancel(self, msg: Any | None = None) -> bool:
         """Withdraws the ask; returns `False` if it was already done.
@@ -122,6 +131,10 @@ class AskFuture(Generic[_R]):
         Args:
             msg: A message for the `CancelledError` that awaiting the future then raises.
         """
+    def set_result(self, result: _R) -> NoReturn:
+        """Refused: only the actor's handler answers an ask (raises `RuntimeError`)."""
+    def set_exception(self, exception: type | BaseException) -> NoReturn:
+        """Refused: only the actor's handler answers an ask (raises `RuntimeError`)."""
     def get_loop(self) -> AbstractEventLoop:
         """The event loop the ask belongs to."""
     def __await__(self) -> Generator[Any, None, _R]:

@@ -635,7 +635,8 @@ cdef class Runtime:
         since 3.12): its first step runs here, inside the dispatcher's visit, as a synchronous
         handler would -- the cell is still RUNNING and on the stack, so a self-ask is a
         deadlock, ``context.stop()`` waits for the Task, and ``context.stash()`` finds the
-        message. A loop with a custom task factory keeps it, and starts the Task lazily.
+        message. A loop with a task factory keeps it; the factory decides when the Task starts
+        (asyncio.eager_task_factory starts it here too).
         """
         cdef CellExtra extra = cell.get_extra()
         coro = entry.func(cell.actor, msg)
@@ -643,15 +644,17 @@ cdef class Runtime:
         extra.task_msg = msg
         if self.trace:
             extra.traced_since = monotonic_ns()
-        if _EAGER_TASKS and self.loop.get_task_factory() is None:
-            # An eager Task enters the actor's context itself, so leave it for the first step.
-            PyContext_Exit(cell.ctx)
-            try:
+        # An eager Task enters the actor's context itself for its first step, so leave it
+        # while the Task is made: ours, or one from a task factory that starts Tasks eagerly
+        # (asyncio.eager_task_factory), which would otherwise fail to enter it.
+        PyContext_Exit(cell.ctx)
+        try:
+            if _EAGER_TASKS and self.loop.get_task_factory() is None:
                 task = _Task(coro, loop=self.loop, context=cell.ctx, eager_start=True)
-            finally:
-                PyContext_Enter(cell.ctx)
-        else:
-            task = self.loop.create_task(coro, context=cell.ctx)
+            else:
+                task = self.loop.create_task(coro, context=cell.ctx)
+        finally:
+            PyContext_Enter(cell.ctx)
         cell.sched = S_BUSY
         extra.task = task
         self._busy[task] = cell

@@ -21,7 +21,7 @@ OUTPUT = EXAMPLES / "output"
 DOCS = ROOT / "docs"
 RECORD = os.environ.get("AIRSRT_RECORD_EXAMPLES") == "1"
 
-# The cluster examples need Ray: tests/ray/test_example.py runs them in the Ray suite.
+# The cluster examples need Ray: tests/cluster/test_example.py runs them in the Ray suite.
 RAY_EXAMPLES = {"cluster.py", "cluster_actors.py"}
 
 SCRIPTS = sorted(
