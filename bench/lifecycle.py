@@ -7,7 +7,6 @@ Run through ``python -m bench`` (which prints the comparison table), or directly
 from __future__ import annotations
 
 import asyncio
-import time
 
 import common
 from baseline import QueueActor
@@ -34,9 +33,9 @@ def spawn(loops: int, kind: str, impl: str, batch: int) -> float:
             async with common.system() as system:
                 spawn, idle = system.spawn, common.Idle
                 for _ in range(loops):
-                    t0 = time.perf_counter()
+                    t0 = common.now()
                     refs = [spawn(idle) for _ in range(batch)]
-                    total += time.perf_counter() - t0
+                    total += common.now() - t0
                     live += refs
                     if len(live) >= CLEANUP_EVERY:
                         for ref in live:
@@ -45,9 +44,9 @@ def spawn(loops: int, kind: str, impl: str, batch: int) -> float:
             return total  # leaving the system stops the rest
         handler = common.counter_handler()
         for _ in range(loops):
-            t0 = time.perf_counter()
+            t0 = common.now()
             actors = [QueueActor(handler) for _ in range(batch)]
-            total += time.perf_counter() - t0
+            total += common.now() - t0
             live += actors
             if len(live) >= CLEANUP_EVERY:
                 await common.cancel_all(live)
@@ -67,19 +66,19 @@ def stop(loops: int, kind: str, impl: str) -> float:
             async with common.system() as system:
                 for _ in range(loops):
                     refs = [system.spawn(common.Idle) for _ in range(STOP_N)]
-                    t0 = time.perf_counter()
+                    t0 = common.now()
                     for ref in refs:
                         await ref.stop()
-                    total += time.perf_counter() - t0
+                    total += common.now() - t0
             return total
         handler = common.counter_handler()
         for _ in range(loops):
             actors = [QueueActor(handler) for _ in range(STOP_N)]
             await asyncio.sleep(0)  # started: each Task waits in queue.get()
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in actors:
                 await actor.stop()
-            total += time.perf_counter() - t0
+            total += common.now() - t0
         return total
 
     return common.run(kind, main)

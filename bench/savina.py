@@ -9,6 +9,11 @@ Each workload runs exactly the same algorithm on airsrt actors and on the asynci
 - Fork-Join creation: create N actors, each handles one message (a sin^2 computation) and
   reports to a collector.
 - Fork-Join throughput: A actors each handle N such messages.
+
+Counting and Fork-Join throughput send in bursts of ``common.BURST`` messages per actor, each burst
+followed by an ask to every receiver (answered once the burst is handled), so no mailbox of the
+bench reaches airsrt's 10,000-message warning; the baseline and the Erlang version
+(``bench/erlang``) do the same.
 - Big: W actors each send N pings to random peers, who answer pong; a worker sends its next
   ping when its pong arrives.
 - Chameneos: C creatures meet in pairs through a mall actor, M meetings in all.
@@ -22,43 +27,26 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import time
 from collections.abc import Callable
 from typing import Any
 
 import common
+import sizes
 from baseline import QueueActor
 
 import airsrt
 
-SIZES = {
-    "pingpong": {"n": 40_000},
-    "counting": {"n": 1_000_000},
-    "threadring": {"actors": 100, "hops": 100_000},
-    "fj_create": {"n": 40_000},
-    "fj_throughput": {"actors": 60, "n": 10_000},
-    "big": {"workers": 120, "n": 20_000},
-    "chameneos": {"creatures": 100, "meetings": 200_000},
-}
-
-
-# Messages each workload sends (handled by actors), for messages-per-second figures.
-MESSAGES = {
-    "pingpong": lambda z: 2 * z["n"],
-    "counting": lambda z: z["n"] + 1,
-    "threadring": lambda z: z["hops"] + 1,
-    "fj_create": lambda z: 2 * z["n"],  # one compute per worker, one report each
-    "fj_throughput": lambda z: z["actors"] * (z["n"] + 1),
-    "big": lambda z: z["workers"] * (2 * z["n"] + 1),
-    "chameneos": lambda z: 4 * z["meetings"],  # two Meets and two Partners per meeting
-}
-
-
-SCALED = {"n", "hops", "meetings"}  # message counts (Fork-Join creation's n is both)
+SIZES = sizes.SAVINA
+MESSAGES = sizes.SAVINA_MESSAGES
 
 
 def sized(workload: str, scale: int) -> dict[str, int]:
-    return {k: max(v // scale, 2) if k in SCALED else v for k, v in SIZES[workload].items()}
+    return sizes.savina_size(workload, scale)
+
+
+def bursts(n: int) -> list[range]:
+    """0 .. n-1 in slices of at most `common.BURST`."""
+    return [range(i, min(i + common.BURST, n)) for i in range(0, n, common.BURST)]
 
 
 def work(x: float) -> float:
@@ -207,6 +195,10 @@ class AWorker(airsrt.Actor):
         if self.seen == self.per:
             self.sink.tell(result)
 
+    @airsrt.handler
+    def get(self, msg: common.Get) -> int:
+        return self.seen
+
 
 class ABig(airsrt.Actor):
     def __init__(self, n: int, sink: airsrt.ActorRef, seed: int) -> None:
@@ -282,25 +274,28 @@ async def airsrt_run(workload: str, size: dict[str, int]) -> float:
             ponger = system.spawn(APonger)
             pinger = system.spawn(APinger, ponger, done)
             ponger._actor.pinger = pinger
-            t0 = time.perf_counter()
+            t0 = common.now()
             ponger.tell(Ping(size["n"]))
             await done
         elif workload == "counting":
             counter = system.spawn(common.Counter)
-            inc = common.Inc()
-            t0 = time.perf_counter()
-            for _ in range(size["n"]):
-                counter.tell(inc)
-            assert await counter.ask(common.Get()) == size["n"]
+            inc, get, tell = common.Inc(), common.Get(), counter.tell
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for _ in burst:
+                    tell(inc)
+                if burst.stop < size["n"]:
+                    await counter.ask(get)
+            assert await counter.ask(get) == size["n"]
         elif workload == "threadring":
             nodes = [system.spawn(ARingNode, done) for _ in range(size["actors"])]
             for i, node in enumerate(nodes):
                 node.tell(nodes[(i + 1) % len(nodes)])  # each node gets its link before the token
-            t0 = time.perf_counter()
+            t0 = common.now()
             nodes[0].tell(Token(size["hops"]))
             await done
         elif workload == "fj_create":
-            t0 = time.perf_counter()
+            t0 = common.now()
             sink = system.spawn(ASink, size["n"], done)
             for i in range(size["n"]):
                 system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
@@ -308,31 +303,36 @@ async def airsrt_run(workload: str, size: dict[str, int]) -> float:
         elif workload == "fj_throughput":
             sink = system.spawn(ASink, size["actors"], done)
             workers = [system.spawn(AWorker, sink, size["n"]) for _ in range(size["actors"])]
-            t0 = time.perf_counter()
-            for i in range(size["n"]):
-                msg = Compute(float(i))
-                for worker in workers:
-                    worker.tell(msg)
+            get = common.Get()
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for i in burst:
+                    msg = Compute(float(i))
+                    for worker in workers:
+                        worker.tell(msg)
+                if burst.stop < size["n"]:
+                    for worker in workers:
+                        await worker.ask(get)
             await done
         elif workload == "big":
             sink = system.spawn(ASink, size["workers"], done)
             workers = [system.spawn(ABig, size["n"], sink, seed) for seed in range(size["workers"])]
             for worker in workers:
                 worker.tell(workers)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for worker in workers:
                 worker.tell(GO)
             await done
         elif workload == "chameneos":
             mall = system.spawn(AMall, size["meetings"], done)
             creatures = [system.spawn(ACreature, mall, i % 3) for i in range(size["creatures"])]
-            t0 = time.perf_counter()
+            t0 = common.now()
             for creature in creatures:
                 creature.tell(GO)
             await done
         else:  # pragma: no cover
             raise ValueError(workload)
-        return time.perf_counter() - t0
+        return common.now() - t0
 
 
 # -- baseline implementations (same algorithms, one Queue + one Task per actor) ------------------
@@ -362,7 +362,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                     box["ponger"].tell(Ping(msg.left - 1))
 
             box["ponger"], box["pinger"] = spawn(ponger), spawn(pinger)
-            t0 = time.perf_counter()
+            t0 = common.now()
             box["ponger"].tell(Ping(size["n"]))
             await done
         elif workload == "counting":
@@ -375,11 +375,14 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 return count[0]
 
             actor = spawn(counter)
-            inc = common.Inc()
-            t0 = time.perf_counter()
-            for _ in range(size["n"]):
-                actor.tell(inc)
-            assert await actor.ask(common.Get()) == size["n"]
+            inc, get, tell = common.Inc(), common.Get(), actor.tell
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for _ in burst:
+                    tell(inc)
+                if burst.stop < size["n"]:
+                    await actor.ask(get)
+            assert await actor.ask(get) == size["n"]
         elif workload == "threadring":
             ring: list[QueueActor] = []
 
@@ -393,7 +396,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 return handle
 
             ring.extend(spawn(node(i)) for i in range(size["actors"]))
-            t0 = time.perf_counter()
+            t0 = common.now()
             ring[0].tell(Token(size["hops"]))
             await done
         elif workload in ("fj_create", "fj_throughput"):
@@ -406,30 +409,38 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 if left[0] == 0:
                     done.set_result(None)
 
-            def worker(sink_actor: QueueActor) -> Callable[[Compute], None]:
+            def worker(sink_actor: QueueActor) -> Callable[[Any], Any]:
                 seen = [0]
 
-                def handle(msg: Compute) -> None:
+                def handle(msg: Any) -> Any:
+                    if type(msg) is common.Get:
+                        return seen[0]
                     result = work(msg.x)
                     seen[0] += 1
                     if seen[0] == per:
                         sink_actor.tell(result)
+                    return None
 
                 return handle
 
             if workload == "fj_create":
-                t0 = time.perf_counter()
+                t0 = common.now()
                 sink_actor = spawn(sink)
                 for i in range(size["n"]):
                     spawn(worker(sink_actor)).tell(Compute(float(i)))
             else:
                 sink_actor = spawn(sink)
                 workers = [spawn(worker(sink_actor)) for _ in range(size["actors"])]
-                t0 = time.perf_counter()
-                for i in range(size["n"]):
-                    msg = Compute(float(i))
-                    for w in workers:
-                        w.tell(msg)
+                get = common.Get()
+                t0 = common.now()
+                for burst in bursts(size["n"]):
+                    for i in burst:
+                        msg = Compute(float(i))
+                        for w in workers:
+                            w.tell(msg)
+                    if burst.stop < size["n"]:
+                        for w in workers:
+                            await w.ask(get)
             await done
         elif workload == "big":
             finished = [size["workers"]]
@@ -468,7 +479,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 actor = spawn(handler)
                 handler.me.append(actor)  # type: ignore[attr-defined]
                 peers.append(actor)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in peers:
                 actor.tell(GO)
             await done
@@ -508,13 +519,13 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 actor = spawn(handler)
                 handler.me.append(actor)  # type: ignore[attr-defined]
                 creatures.append(actor)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in creatures:
                 actor.tell(GO)
             await done
         else:  # pragma: no cover
             raise ValueError(workload)
-        return time.perf_counter() - t0
+        return common.now() - t0
     finally:
         await common.cancel_all(actors)
 
@@ -533,7 +544,7 @@ def main() -> None:
     for workload in SIZES:
         size = sized(workload, args.scale)
         metadata = {
-            "savina_size": ", ".join(f"{k}={v:,}" for k, v in size.items()),
+            "savina_size": sizes.describe_savina(size),
             "savina_messages": MESSAGES[workload](size),
         }
         for impl in ("airsrt", "asyncio"):
