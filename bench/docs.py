@@ -53,6 +53,9 @@ WHY = {
               "Python; a BEAM process that returns just frees its heap. Moving the lifecycle into "
               "the compiled core is what the core work under way aims at.",
 }
+WHY_TITLES = {"spawn": "Spawn and memory", "ask_eager": "Request-reply to an idle actor",
+              "ask_queued": "Request-reply behind other work", "fanout": "Fan-out",
+              "messages": "Message-heavy workloads", "skynet": "Actors that stop"}
 WHY_ROWS = {
     "erlang.spawn": "spawn", "erlang.spawn_1m": "spawn", "erlang.memory": "spawn",
     "erlang.million_rss": "spawn", "erlang.million": "spawn", "erlang.ask_eager": "ask_eager",
@@ -155,8 +158,9 @@ def comparison(data: dict[str, Any]) -> list[report.Block]:
             theme = WHY_ROWS.get(r.id)
             if theme and theme not in seen:
                 seen.add(theme)
-                why.append(WHY[theme])
-        blocks.append(report.Para("Why: " + " ".join(why)))
+                why.append(f"**{WHY_TITLES[theme]}.** {WHY[theme]}")
+        blocks.append(report.Para("Why:"))
+        blocks.append(report.Bullets(why))
         blocks.append(report.Para(
             "With all its schedulers BEAM also uses every core, and one airsrt system uses one; the "
             "tables show both. The goal is to be at or ahead of BEAM per core on every row; the "
@@ -210,11 +214,22 @@ def method(data: dict[str, Any]) -> list[report.Block]:
             "baseline in the same run."),
         report.Para("Rerun it yourself: `python -m bench` (the headline rows, about 5 minutes, "
                     "with an HTML report and these plots), `python -m bench --full` (everything, "
-                    "about 40 minutes). No test asserts a speed: this suite is where speed lives. "
-                    "`python -m bench --check` (in CI) compares each same-run ratio with "
-                    "`bench/reference.json` and fails when one drops by more than this machine's "
-                    "noise can explain: the tolerances are derived from repeated runs, busy and "
-                    "quiet, as `bench/check.py` describes."),
+                    "about 40 minutes). No test asserts a speed: this suite is where speed lives."),
+        report.Heading(3, "Regression detection"),
+        report.Para(
+            "`python -m bench --check` (CI runs it; about a minute on a quiet machine) runs the "
+            "check set -- the rows with a same-run ratio against the baseline, at small sizes -- "
+            "and compares each ratio with `bench/reference.json`. It times with the process's "
+            "CPU clock, which the other processes on a shared machine do not inflate (wall-clock "
+            "ratios swung by several times under load; CPU-time ratios by tens of percent). A "
+            "row fails when its ratio drops below the reference by more than its tolerance, and "
+            "only if a second measurement of that row agrees. The tolerances come from repeated "
+            "runs on this machine, busy and quiet: `python -m bench --update-reference --repeat "
+            "5` runs the set five times, takes the medians as the reference and records how far "
+            "each run dipped below them; a row's tolerance is twice the deepest dip ever "
+            "recorded, and at least 25%. A row noisier than a 60% tolerance is reported but not "
+            "checked. References are per interpreter and loop; with none for the running one the "
+            "check compares nothing and says so."),
     ]
 
 

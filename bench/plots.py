@@ -102,7 +102,7 @@ def _figure(title: str) -> tuple[Any, Any]:
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: small, sharp, searchable
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7.2, 4.2))
+    fig, ax = plt.subplots(figsize=(7.2, 4.8))
     ax.set_title(title, fontsize=11)
     ax.grid(True, which="major", alpha=0.3)
     return fig, ax
@@ -135,9 +135,15 @@ def curve_plot(name: str, title: str, xlabel: str, ylabel: str, unit: str,
     _log_axis(ax, "y", ys, unit)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False)
+    _legend_below(ax, len(series))
     fig.tight_layout()
     return _svg(fig, name)
+
+
+def _legend_below(ax: Any, entries: int) -> None:
+    """The legend under the axes, where it cannot hide a curve or a bar."""
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=min(entries, 3))
 
 
 CURVE_TEXT = {
@@ -184,7 +190,7 @@ def bar_plot(name: str, title: str, groups: list[str], series: list[tuple[str, l
     if not series:
         return None
     fig, ax = _figure(title)
-    fig.set_size_inches(8.4, 4.4)
+    fig.set_size_inches(8.4, 5.0)
     width = 0.8 / len(series)
     for i, (label, values, color) in enumerate(series):
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
@@ -194,7 +200,7 @@ def bar_plot(name: str, title: str, groups: list[str], series: list[tuple[str, l
     ax.set_xticklabels(groups, fontsize=8)
     _log_axis(ax, "y", [v for _, vs, _ in series for v in vs if v], unit)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, frameon=False, ncol=2)
+    _legend_below(ax, len(series))
     fig.tight_layout()
     return _svg(fig, name)
 

@@ -69,8 +69,7 @@ class Progress:
                                f"(done at {clock(self.elapsed)})\n")
             for line in lines:
                 self.out.write(line + "\n")
-            if self.tty and self.done < self.total:
-                self._draw()
+            self.title = ""  # no bar until the next step starts
             self.out.flush()
 
     def close(self) -> None:
@@ -85,7 +84,7 @@ class Progress:
     def _tick(self) -> None:
         while not self._stop.wait(0.5):
             with self._lock:
-                if self.done < self.total:
+                if self.title and self.done < self.total:
                     self._draw()
 
     def _clear(self) -> None:

@@ -362,7 +362,7 @@ def html(doc: Document, title: str) -> str:
 
 def plain(table: Table) -> list[str]:
     """A table as aligned text for the terminal."""
-    grid = [table.header, *table.rows]
+    grid = [[c.replace("**", "") for c in line] for line in (table.header, *table.rows)]
     widths = [max(len(line[i]) for line in grid) for i in range(len(table.header))]
     lines = [table.title] if table.title else []
     for n, line in enumerate(grid):

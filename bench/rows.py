@@ -6,8 +6,9 @@ key a JSON script prints through ``common.emit``). To add a measurement:
 1. Write the script in ``bench/`` -- a pyperf script (``common.make_runner``, then
    ``runner.bench_time_func("name[airsrt]", ...)`` and ``"name[asyncio]"`` for the baseline) or a
    JSON script that ends with ``common.emit({key: value_or_samples}, n=...)``.
-2. Register it in `SCRIPTS` (a pyperf script needs only its name and a title; a JSON script also
-   says which argument lists to run it with, per mode).
+2. Register it in `SCRIPTS`, in the order it should run (a pyperf script needs only its name and
+   a title; a JSON script also says which argument lists to run it with, per mode; a script that
+   needs an optional package names it in ``needs=`` and ``install=``).
 3. Add its rows to `ROWS`: ``Row("my_row", "Section", "what it measures (N = ...)", "script",
    "name[airsrt]", "name[asyncio]", sets=HEADLINE)``. ``sets`` says which runs include it
    (``python -m bench`` runs `HEADLINE` rows, ``--full`` every row, ``--check`` the `CHECK` rows).
@@ -44,8 +45,10 @@ class Script:
         runs: For a JSON script, the argument lists of its runs (one fresh process each) in a mode.
         pyperf: For a pyperf script, options per mode that replace the runner's defaults.
         once: Run once per report, not once per interpreter and loop (Erlang, the peers).
-        needs: ``"erlang"`` or ``"peers"``: skipped, with a note saying how to install them, when
-            they are missing.
+        needs: What it needs besides airsrt and the bench extra: a module to import (``"ray"``),
+            or ``"erlang"`` (erl and erlc on PATH) or ``"peers"`` (any of `PEERS`). Without it
+            the script is skipped and the report says how to install it.
+        install: How to install what `needs` names, for that note.
     """
 
     name: str
@@ -55,6 +58,7 @@ class Script:
     pyperf: dict[str, Sequence[str]] = field(default_factory=dict)
     once: bool = False
     needs: str | None = None
+    install: str = ""
 
 
 def _memory_runs(mode: str) -> list[list[str]]:
@@ -138,26 +142,32 @@ PYPERF = {
 # Savina: one value is one whole run of the workload, at Savina's sizes except --fast/--check.
 _SAVINA_PYPERF = {
     FAST: ["--processes", "1", "--values", "2", "--warmups", "0", "--loops", "1", "--scale", "10"],
-    CHECK: ["--processes", "2", "--values", "2", "--warmups", "0", "--loops", "1", "--scale", "10",
+    CHECK: ["--processes", "2", "--values", "3", "--warmups", "0", "--loops", "1", "--scale", "10",
             "--clock", "cpu"],
     DEFAULT: ["--processes", "2", "--values", "1", "--warmups", "0", "--loops", "1"],
     FULL: [],
 }
 
+# Spawning is cheap but stopping what was spawned (untimed, between values) is not: lifecycle's
+# values stay short, as its own make_runner(min_time=0.01) asks.
+_LIFECYCLE_PYPERF = {mode: [("0.01" if a == "0.05" or a == "0.02" else a) for a in opts]
+                     for mode, opts in PYPERF.items() if opts}
+
+# In the order the runner runs them (per interpreter and loop; `once` scripts come last).
 SCRIPTS: dict[str, Script] = {s.name: s for s in [
     Script("messaging", "tell, ask and the floors"),
-    Script("lifecycle", "spawn and stop"),
-    Script("mailboxes", "mailbox enqueue and dequeue"),
-    Script("broker", "broker, broadcast and fan-out"),
-    Script("supervision", "supervised spawn and restarts"),
-    Script("options", "message options and tracing"),
-    Script("savina", "the Savina workloads", pyperf=_SAVINA_PYPERF),
     Script("latency", "ask latency percentiles", "json",
            lambda mode: [["--calls", str(SIZES[mode]["latency_calls"])]]),
+    Script("lifecycle", "spawn and stop", pyperf=_LIFECYCLE_PYPERF),
     Script("memory", "idle memory per actor", "json", _memory_runs),
+    Script("broker", "broker, broadcast and fan-out"),
+    Script("supervision", "supervised spawn and restarts"),
     Script("million", "a million actors", "json", _million_runs),
+    Script("savina", "the Savina workloads", pyperf=_SAVINA_PYPERF),
     Script("skynet", "skynet (a tree of actors that stop)", "json", _skynet_runs),
     Script("scaling", "scaling curves", "json", _scaling_runs),
+    Script("mailboxes", "mailbox enqueue and dequeue"),
+    Script("options", "message options and tracing"),
     Script("peers", "other Python actor libraries", once=True, needs="peers",
            pyperf={FULL: ["--processes", "4", "--values", "3"]}),
     Script("beam", "Erlang/OTP, same workloads", "json", _beam_runs, once=True, needs="erlang"),
@@ -251,7 +261,8 @@ ROWS: list[Row] = [
     Row("tell", "Messaging", "tell → handled, one actor (N = 100,000 tells in bursts of 5,000)",
         "messaging", "tell[airsrt]", "tell[asyncio]", "rate", CHECKED, "~1 M msg/s",
         Target("≥ 8 M msg/s", 125)),
-    Row("ask_eager", "Messaging", "ask round trip to an idle actor, eager (mean of many)",
+    Row("ask_eager", "Messaging", "ask round trip to an idle actor, eager: mean per ask (pyperf "
+        "batches of 10^4-10^6 asks)",
         "messaging", "ask_eager[airsrt]", "ask[asyncio]", sets=CHECKED, published="737.16 ns"),
     Row("ask_eager_p50", "Messaging", "ask to an idle actor, eager: p50 (N = {n} timed calls)",
         "latency", "latency.ask_eager.p50[airsrt]", "latency.ask.p50[asyncio]", sets=HEADLINE,
@@ -259,7 +270,8 @@ ROWS: list[Row] = [
     Row("ask_eager_p99", "Messaging", "ask to an idle actor, eager: p99 (N = {n} timed calls)",
         "latency", "latency.ask_eager.p99[airsrt]", "latency.ask.p99[asyncio]",
         sets=frozenset({DEFAULT, FULL})),
-    Row("ask_queued", "Messaging", "ask round trip, queued (eager asks off; mean of many)",
+    Row("ask_queued", "Messaging", "ask round trip, queued (eager asks off): mean per ask (pyperf "
+        "batches)",
         "messaging", "ask_queued[airsrt]", "ask[asyncio]", sets=CHECKED),
     Row("ask_queued_p50", "Messaging", "ask, queued: p50 (N = {n} timed calls)", "latency",
         "latency.ask_queued.p50[airsrt]", "latency.ask.p50[asyncio]", sets=HEADLINE,
@@ -280,8 +292,8 @@ ROWS: list[Row] = [
     Row("broker_overhead", "Broker", "broker publish over a direct tell (N = 20,000), per message",
         "broker", "publish_1sub[airsrt] - direct_tell[airsrt]", sets=HEADLINE,
         published="+180 ns", target=Target("≤ +100 ns", 100)),
-    *(Row(f"broadcast_S{s}", "Broker", f"broadcast to S = {s:,} subscribers: the publish call, "
-          "per subscriber", "broker", f"broadcast_S{s}[airsrt]", f"broadcast_S{s}[asyncio]",
+    *(Row(f"broadcast_S{s}", "Broker", f"broadcast to S = {s:,} subscribers: the publish call "
+          f"({max(1, 100 // s) * s:,} copies per sample), per subscriber", "broker", f"broadcast_S{s}[airsrt]", f"broadcast_S{s}[asyncio]",
           sets=CHECKED if s in (10, 1000) else FULL_ONLY,
           published="395.11 ns" if s == 10 else "—",
           target=Target("≤ 100 ns", 100) if s == 1000 else None) for s in (1, 10, 100, 1000)),
@@ -292,7 +304,8 @@ ROWS: list[Row] = [
     Row("supervised_spawn", "Supervision", "supervised spawn (a OneForOne supervisor starting "
         "1,000 children), per child", "supervision", "supervised_spawn[airsrt]", sets=HEADLINE,
         published="1.2834 µs", target=Target("≤ 1 µs", 1000)),
-    Row("crash_restart", "Supervision", "crash → restart → next message handled (one child)",
+    Row("crash_restart", "Supervision", "crash → restart → next message handled (one supervised "
+        "child, crashing again and again), per crash",
         "supervision", "crash_restart_next[airsrt]", sets=HEADLINE, target=Target("≤ 5 µs", 5000)),
     # Message options
     Row("tell_plain", "Message options", "tell, no options given (N = 50,000 in bursts of 5,000)",

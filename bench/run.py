@@ -38,8 +38,6 @@ from .rows import CHECK, DEFAULT, FAST, FULL, ErlangRow, Row, Script
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 REFERENCE = HERE / "reference.json"
-ORDER = ("messaging", "latency", "lifecycle", "memory", "broker", "supervision", "million",
-         "savina", "skynet", "scaling", "mailboxes", "options")
 
 
 # -- what to run ----------------------------------------------------------------------------------
@@ -117,16 +115,20 @@ def beam_workloads_for(erlang: list[ErlangRow]) -> set[str]:
 
 
 class Step:
-    """One script under one configuration (or once per report), with the runs it makes."""
+    """One script under one configuration (or once per report), with the runs it makes and the
+    rows it measures."""
 
     def __init__(self, script: Script, config: Config | None, runs: list[list[str]],
-                 only: list[str] | None = None) -> None:
+                 only: list[str] | None = None, row_ids: list[str] | None = None) -> None:
         self.script, self.config, self.runs, self.only = script, config, runs, only
+        self.row_ids = row_ids or []
 
     @property
     def title(self) -> str:
         where = f" on {self.config.label}" if self.config else ""
-        return f"{self.script.title}{where}"
+        ids = self.row_ids if len(self.row_ids) <= 6 else [*self.row_ids[:5], f"{len(self.row_ids) - 5} more"]
+        rows = f" (rows: {', '.join(ids)})" if ids else ""
+        return f"{self.script.title}{where}{rows}"
 
 
 def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Config],
@@ -135,13 +137,14 @@ def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Conf
     if want_curves:
         scripts |= {"scaling", "memory", "million"}
     steps: list[Step] = []
+    missing = {name for name in scripts if not has_needs(registry.SCRIPTS[name], configs[0], notes)}
     for config in configs:
-        for name in ORDER:
-            if name not in scripts:
+        for name, script in registry.SCRIPTS.items():
+            if name not in scripts or name in missing or script.once:
                 continue
-            script = registry.SCRIPTS[name]
+            ids = [r.id for r in rows if r.script == name]
             if script.kind == "pyperf":
-                steps.append(Step(script, config, [[]], pyperf_keys(name, rows, erlang, mode)))
+                steps.append(Step(script, config, [[]], pyperf_keys(name, rows, erlang, mode), ids))
                 continue
             runs = script.runs(mode) if script.runs else []
             if not want_curves:
@@ -149,7 +152,7 @@ def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Conf
             if name == "million":
                 runs = [r for r in runs if not baseline_million_skipped(r, notes)]
             if runs:
-                steps.append(Step(script, config, runs))
+                steps.append(Step(script, config, runs, row_ids=ids))
     if erlang or want_curves:
         if beam_module.available():
             runs = registry.SCRIPTS["beam"].runs(mode)  # type: ignore[misc]
@@ -157,7 +160,8 @@ def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Conf
                 wanted = beam_workloads_for(erlang)
                 runs = [r for r in runs if "--curve" not in r and beam_workload(r) in wanted]
             if runs:
-                steps.append(Step(registry.SCRIPTS["beam"], None, runs))
+                steps.append(Step(registry.SCRIPTS["beam"], None, runs,
+                                  row_ids=[r.id for r in erlang]))
         else:
             notes.append("Erlang/OTP is not installed, so the Erlang columns are empty: install it "
                          "with `apt-get install erlang-base` (Debian, Ubuntu) and run again")
@@ -170,6 +174,18 @@ def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Conf
         if names:
             steps.append(Step(registry.SCRIPTS["peers"], configs[0], [[]], ["*"]))
     return steps
+
+
+def has_needs(script: Script, config: Config, notes: list[str]) -> bool:
+    """Whether the optional package a script needs is importable (else a note says so)."""
+    if script.needs in (None, "erlang", "peers"):
+        return True
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({script.needs!r}) is None)"
+    if subprocess.run([config.python, "-c", probe]).returncode == 0:
+        return True
+    notes.append(f"{script.name}.py left out: it needs {script.needs} "
+                 f"({script.install or 'pip install ' + script.needs})")
+    return False
 
 
 def mem_available_gb() -> float:
@@ -212,7 +228,7 @@ def configs_for(args: argparse.Namespace) -> list[Config]:
              "print('%d.%d.%d' % sys.version_info[:3], bool(u.find_spec('uvloop')))")
     out = []
     for python in pythons:
-        exe = shutil.which(python) or python
+        exe = os.path.abspath(shutil.which(python) or python)  # scripts run with cwd=bench/
         done = subprocess.run([exe, "-c", probe], capture_output=True, text=True)
         if done.returncode != 0:
             sys.exit(f"{python} cannot run the benchmarks: {done.stderr.strip().splitlines()[-1]}\n"
@@ -251,7 +267,7 @@ def _stream(proc: subprocess.Popen[str], progress: Progress, chatter: list[str])
 
 
 def run_step(step: Step, mode: str, progress: Progress, results: Results,
-             env: dict[str, str], scratch: Path) -> list[str]:
+             env: dict[str, str], scratch: Path, clock_name: str = "wall") -> list[str]:
     """Runs every run of `step` into `results`; returns the lines to show after its results
     (anything the script printed besides its values, and failures)."""
     script, config = step.script, step.config
@@ -266,7 +282,9 @@ def run_step(step: Step, mode: str, progress: Progress, results: Results,
             slug = f"{script.name}-{config.label.replace(' ', '-') if config else 'once'}"
             out_file = scratch / f"{slug}.json"  # pyperf's file; every sample goes to report.json
             out_file.unlink(missing_ok=True)
-            options = script.pyperf.get(mode, registry.PYPERF[mode])
+            options = list(script.pyperf.get(mode, registry.PYPERF[mode]))
+            if clock_name == "cpu" and "--clock" not in options and script.name != "peers":
+                options += ["--clock", "cpu"]
             cmd += ["-o", str(out_file), "--quiet", *options]
             if step.only and step.only != ["*"]:
                 cmd += ["--only", ",".join(step.only)]
@@ -392,7 +410,9 @@ def build_document(mode: str, configs: list[Config], rows: list[Row], erlang: li
     interpreters = ", ".join(sorted({f"Python {c.version}" for c in configs}))
     doc.add(report.Para(
         f"{m['date']} · {m['os']} · {m['cpu']} ({m['cpus']} CPUs) · {interpreters} · airsrt "
-        f"{m.get('commit') or ''} · {MODE_TEXT[mode]} · took {clock(meta['seconds'])} · "
+        f"{m.get('commit') or ''} · {MODE_TEXT[mode]} · "
+        f"{'timed by the process CPU clock' if meta.get('clock') == 'cpu' else 'wall-clock times'}"
+        f" · took {clock(meta['seconds'])} · "
         f"load average {m['load_start'][0]:.1f} at the start, {meta['load_end']:.1f} at the end."))
     if meta.get("erlang"):
         doc.add(report.Para(f"{meta['erlang']}: the same workloads on BEAM, same machine."))
@@ -417,11 +437,13 @@ def build_document(mode: str, configs: list[Config], rows: list[Row], erlang: li
                 "BEAM runs each workload in a fresh VM: `+S 1:1` (one scheduler, the per-core "
                 "comparison, since an airsrt system runs on one event loop) and the VM's default "
                 "schedulers (one per core). CPU columns are the VM's user and system time over the "
-                "same interval (system time is mostly the first touch of fresh memory)."))
-            doc.add(*report.erlang_tables(erlang, configs[0], results[configs[0].label], beam))
+                "same interval (system time is mostly the first touch of fresh memory), shown for "
+                "runs long enough for the kernel's 10 ms accounting."))
         else:
-            doc.add(report.Para("Not measured: Erlang/OTP is not installed. Install it with "
-                                "`apt-get install erlang-base` (Debian, Ubuntu) and run again."))
+            doc.add(report.Para("**The BEAM columns are empty: Erlang/OTP is not installed.** "
+                                "Install it with `apt-get install erlang-base` (Debian, Ubuntu) "
+                                "and run again."))
+        doc.add(*report.erlang_tables(erlang, configs[0], results[configs[0].label], beam))
     peers_tbl = report.peers_table(configs[0], results[configs[0].label], peers, peer_names)
     if peers_tbl:
         doc.add(report.Heading(2, "Other Python actor libraries"), peers_tbl)
@@ -500,6 +522,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="event loop(s): asyncio by default, both with --full")
     parser.add_argument("--python", default="", help="interpreter(s) to measure, comma-separated "
                         "(each needs airsrt and the bench extra installed); default: this one")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="what the pyperf rows time: wall (default) or the process's CPU "
+                        "time, which other processes on a busy machine do not inflate (--check "
+                        "always uses cpu)")
     parser.add_argument("--no-plots", action="store_true", help="skip the plots")
     parser.add_argument("--out", default=str(RESULTS), help="where the report goes")
     parser.add_argument("--reference", default=str(REFERENCE), help=argparse.SUPPRESS)
@@ -537,7 +563,7 @@ def measure(mode: str, args: argparse.Namespace, configs: list[Config], rows: li
                 target = (beam if step.script.name == "beam" else
                           peers if step.script.name == "peers" else
                           results[step.config.label])  # type: ignore[union-attr]
-                extra = run_step(step, mode, progress, target, env, Path(scratch))
+                extra = run_step(step, mode, progress, target, env, Path(scratch), args.clock)
                 failed |= any("failed (exit" in line for line in extra)
                 progress.finish(printer.ready(results, beam) + extra)
     finally:
@@ -567,7 +593,9 @@ def main(argv: list[str] | None = None) -> None:
         notes.append("matplotlib is not installed, so the report has no plots: "
                      "pip install -e \".[bench]\"")
         args.no_plots = True
-    meta: dict[str, Any] = {"machine": machine(), "mode": mode,
+    if mode == CHECK:
+        args.clock = "cpu"
+    meta: dict[str, Any] = {"machine": machine(), "mode": mode, "clock": args.clock,
                             "configs": [c.as_dict() for c in configs]}
     if beam_module.available() and erlang:
         try:
@@ -590,12 +618,23 @@ def main(argv: list[str] | None = None) -> None:
     if mode == CHECK:
         config = configs[0]
         key = check.reference_key(config.version, config.loop)
-        table, failed_rows, note = check.compare(Path(args.reference), key,
-                                                 check.ratios(rows, results[config.label]))
+        now = check.ratios(rows, results[config.label])
+        table, failed_rows, note = check.compare(Path(args.reference), key, now)
+        if failed_rows:
+            # A regression must show twice: the suspects are measured again and keep the better
+            # of their two ratios (a busy moment rarely strikes the same row twice).
+            print(f"\nBelow tolerance: {', '.join(failed_rows)}. Measuring them again to confirm.",
+                  flush=True)
+            again_rows = [r for r in rows if r.id in failed_rows]
+            again, *_ = measure(mode, args, configs, again_rows, [], notes)
+            second = check.ratios(again_rows, again[config.label])
+            now = {r: max(v, second.get(r, 0.0)) for r, v in now.items()}
+            table, failed_rows, note = check.compare(Path(args.reference), key, now)
+            table.title += " (rows below tolerance were measured twice: the better ratio is shown)"
         doc.blocks.insert(2, table)
         if note:
             doc.blocks.insert(3, report.Para(f"Note: {note}."))
-        data["check"] = {"reference": key, "failed": failed_rows}
+        data["check"] = {"reference": key, "ratios": now, "failed": failed_rows}
     written = write_report(doc, data, out_dir)
     print()
     for block in doc.blocks:
@@ -615,6 +654,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def update_reference(args: argparse.Namespace, configs: list[Config], rows: list[Row]) -> None:
+    args.clock = "cpu"
     config = configs[0]
     key = check.reference_key(config.version, config.loop)
     runs = []

@@ -218,9 +218,11 @@ def test_tty_progress_draws_a_bar_and_keeps_results_below_their_step() -> None:
     progress = Progress(3, out=out, tty=True)
     progress.start("tell")
     progress.finish(["    tell: airsrt 10 M msg/s"])
+    progress.start("spawn")
     progress.close()
     text = out.getvalue()
-    assert "█" in text and "░" in text
+    assert "░" * 20 + " 0/3" in text and "█" * 6 + "░" * 14 + " 1/3" in text
+    assert "step 2: spawn" in text
     assert text.index("[1/3] tell (done at") < text.index("    tell: airsrt 10 M msg/s")
 
 
@@ -250,3 +252,84 @@ def test_the_erlang_workloads_compile_and_run(tmp_path: Path) -> None:
     results = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(results) == 2 and results[0]["workload"] == "skynet"
     assert results[0]["schedulers"] == 1 and results[0]["wall_ns"] > 0
+
+
+# -- docs/performance.md -------------------------------------------------------------------------
+
+
+def synthetic_report() -> dict:
+    """A report.json as a --full run writes it, with made-up but plausible values."""
+    from bench import run
+
+    def samples(v: float) -> list[float]:
+        return [v * f for f in (0.98, 1.0, 1.02, 0.99, 1.01)]
+
+    results = {}
+    for loop in ("asyncio", "uvloop"):
+        res = Results()
+        for r in registry.ROWS:
+            for key in r.keys():
+                if key not in res.values:
+                    base = "[asyncio]" in key
+                    res.add(key, samples(1000.0 if base else 100.0),
+                            {"n": 1000, "actors": 1111, "size": "n = 1,000", "messages": 2000})
+        res.add("spawn_fresh[airsrt]", samples(300.0), {"n": 1000})
+        for n in (1000, 10000, 100000):
+            res.add(f"spawn[airsrt]@{n}", samples(250.0), {"n": n})
+            res.add(f"spawn[asyncio]@{n}", samples(5000.0), {"n": n})
+        results[loop] = res.as_dict()
+    beam = Results()
+    for sched in ("1", "default"):
+        for e in registry.ERLANG_ROWS:
+            key = e.beam.replace("[S]", f"[{sched}]").replace("{n}", "1000")
+            beam.add(key, samples(50.0 if "savina" in key else 400.0), {"schedulers": 2})
+        for n in (1000, 10000):
+            beam.add(f"beam.spawn[{sched}]@{n}", samples(2500.0), {})
+    peers = Results()
+    for bench in ("spawn", "tell", "ask"):
+        peers.add(f"{bench}[pykka]", samples(50_000.0), {})
+    configs = [Config(sys.executable, "3.11.7", loop, loop).as_dict() for loop in ("asyncio", "uvloop")]
+    machine = {"os": "Linux", "cpu": "test CPU", "cpus": 2, "date": "2026-12-02T01:00",
+               "commit": "abc1234", "load_start": [1.0, 1.0, 1.0]}
+    assert run.MODE_TEXT  # the runner's module imports cleanly
+    return {"meta": {"machine": machine, "mode": "full", "configs": configs, "seconds": 2400,
+                     "load_end": 1.0, "erlang": "Erlang/OTP 25 (erts 13.1.5, JIT)"},
+            "results": results, "beam": beam.as_dict(), "peers": peers.as_dict(), "notes": [],
+            "rows": [r.id for r in registry.ROWS],
+            "erlang_rows": [r.id for r in registry.ERLANG_ROWS]}
+
+
+def test_the_performance_page_is_generated_in_the_order_a_reader_needs(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from bench import docs
+
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(synthetic_report()))
+    docs.main([str(path), "--docs", str(tmp_path / "docs")])
+    page = (tmp_path / "docs" / "performance.md").read_text()
+    order = ["## How airsrt compares", "**Ahead of BEAM per core**", "**Behind**",
+             "## How it is measured", "**AirsSys RT**", "**DESIGN §5**",
+             "## airsrt beside the asyncio baseline", "## Erlang/OTP on the same machine",
+             "## Other Python actor libraries", "## Targets", "## Scaling",
+             "![Spawn: cost per actor", "### The data behind the plots"]
+    positions = [page.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    # The airsrt/baseline, Erlang and peers data are separate tables, each narrow.
+    for line in page.splitlines():
+        if line.startswith("| "):
+            assert line.count(" | ") <= 10, line
+    svgs = sorted(p.name for p in (tmp_path / "docs" / "img").glob("perf-*.svg"))
+    assert "perf-spawn.svg" in svgs and "perf-savina.svg" in svgs and "perf-peers.svg" in svgs
+    for name in svgs:
+        assert f"img/{name}" in page
+
+
+def test_the_performance_page_quotes_only_full_runs(tmp_path: Path) -> None:
+    from bench import docs
+
+    data = synthetic_report()
+    data["meta"]["mode"] = "default"
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SystemExit, match="--full"):
+        docs.main([str(path), "--docs", str(tmp_path / "docs")])
