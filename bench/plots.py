@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -103,7 +104,7 @@ def _figure(title: str) -> tuple[Any, Any]:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.2, 4.8))
-    ax.set_title(title, fontsize=11)
+    ax.set_title("\n".join(textwrap.wrap(title, 72)), fontsize=11)
     ax.grid(True, which="major", alpha=0.3)
     return fig, ax
 
@@ -150,8 +151,8 @@ CURVE_TEXT = {
     # name: (title, x label, y label, tick unit, value transform)
     "spawn": ("Spawn: cost per actor against the number spawned", "actors spawned (N)",
               "per actor", "ns", lambda v: v),
-    "memory": ("Idle memory per actor against the number alive (RSS growth)", "actors alive (N)",
-               "per actor", "B", lambda v: v),
+    "memory": ("Memory per actor against the number alive (RSS growth; at 1M after one "
+               "message each)", "actors alive (N)", "per actor", "B", lambda v: v),
     "broadcast": ("Broadcast: the publish call, per subscriber", "subscribers (S)",
                   "per subscriber", "ns", lambda v: v),
     "counting": ("Throughput against the number of messages sent to one actor",

@@ -346,6 +346,8 @@ class ErlangRow:
     Attributes:
         table: ``"op"`` (ns per operation), ``"memory"`` (bytes per actor) or ``"run"`` (a whole
             workload, measured in seconds, printed in ms).
+        script: The airsrt script that measures `ours`.
+        workload: The workload in bench/erlang/airsrt_bench.erl that gives `beam`.
         scale: Multiplies both values into the table's unit (e.g. MB for the whole run -> bytes
             per actor).
         cpu: Whether the BEAM run reports user and system CPU time for this key.
@@ -354,7 +356,9 @@ class ErlangRow:
     id: str
     table: str
     label: str
+    script: str
     ours: str
+    workload: str
     beam: str
     scale: str = ""
     cpu: bool = True
@@ -363,29 +367,32 @@ class ErlangRow:
 
 ERLANG_ROWS: list[ErlangRow] = [
     ErlangRow("erlang.spawn", "op", "spawn N = {n} idle actors / processes in a fresh process, "
-              "per actor", "spawn_fresh[airsrt]", "beam.spawn_fresh[S]@{n}"),
+              "per actor", "memory", "spawn_fresh[airsrt]", "spawn", "beam.spawn_fresh[S]@{n}"),
     ErlangRow("erlang.spawn_1m", "op", "spawn N = {n} actors / processes (the million run), "
-              "per actor", "million.spawn_ns[airsrt]", "beam.million.spawn[S]", cpu=False),
+              "per actor", "million", "million.spawn_ns[airsrt]", "million",
+              "beam.million.spawn[S]", cpu=False),
     ErlangRow("erlang.ask_eager", "op", "request-reply p50 (N = {n} timed calls): airsrt's eager "
-              "ask vs gen_server:call", "latency.ask_eager.p50[airsrt]", "beam.call.p50[S]",
-              cpu=False),
+              "ask vs gen_server:call", "latency", "latency.ask_eager.p50[airsrt]", "call",
+              "beam.call.p50[S]", cpu=False),
     ErlangRow("erlang.ask_queued", "op", "request-reply p50 (N = {n} timed calls): airsrt's "
-              "queued ask vs gen_server:call", "latency.ask_queued.p50[airsrt]",
+              "queued ask vs gen_server:call", "latency", "latency.ask_queued.p50[airsrt]", "call",
               "beam.call.p50[S]", cpu=False),
     ErlangRow("erlang.fanout", "op", "fan-out to 1,000 subscribers until every copy is handled, "
-              "per delivery", "delivery_S1000[airsrt]", "beam.delivery[S]@1000", cpu=False),
-    ErlangRow("erlang.memory", "memory", "idle actor / process, RSS growth (N = {n})",
-              "memory.rss[airsrt]", "beam.memory.rss[S]@{n}", cpu=False),
+              "per delivery", "broker", "delivery_S1000[airsrt]", "fanout",
+              "beam.delivery[S]@1000", cpu=False),
+    ErlangRow("erlang.memory", "memory", "idle actor / process, RSS growth (N = {n})", "memory",
+              "memory.rss[airsrt]", "spawn", "beam.memory.rss[S]@{n}", cpu=False),
     ErlangRow("erlang.million_rss", "memory", "N = {n} actors / processes after one message "
-              "each, RSS growth per actor", "million.rss_mb[airsrt]", "beam.million.rss_mb[S]",
-              scale="mb_per_n", cpu=False),
-    *(ErlangRow(f"erlang.savina.{w}", "run", f"{title} ({{size}})", f"savina.{w}[airsrt]",
-                f"beam.savina.{w}[S]") for w, title in sizes.SAVINA_TITLES.items()),
+              "each, RSS growth per actor", "million", "million.rss_mb[airsrt]", "million",
+              "beam.million.rss_mb[S]", scale="mb_per_n", cpu=False),
+    *(ErlangRow(f"erlang.savina.{w}", "run", f"{title} ({{size}})", "savina", f"savina.{w}[airsrt]",
+                w, f"beam.savina.{w}[S]") for w, title in sizes.SAVINA_TITLES.items()),
     ErlangRow("erlang.million", "run", "N = {n} actors / processes spawned, one message each, "
-              "all handled", "million.total_s[airsrt]", "beam.million.total[S]"),
+              "all handled", "million", "million.total_s[airsrt]", "million",
+              "beam.million.total[S]"),
     ErlangRow("erlang.skynet", "run", "skynet: {actors} actors / processes in a tree of tens, "
-              "each ending after it answers ({n} leaves)", "skynet.wall_s[airsrt]",
-              "beam.skynet[S]"),
+              "each ending after it answers ({n} leaves)", "skynet", "skynet.wall_s[airsrt]",
+              "skynet", "beam.skynet[S]"),
 ]
 
 # The curves of the plots: curve -> (airsrt key pattern, baseline pattern, BEAM pattern).

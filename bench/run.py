@@ -71,20 +71,9 @@ def select_rows(mode: str, patterns: list[str]) -> tuple[list[Row], list[ErlangR
     return rows, erlang
 
 
-def erlang_script(row: ErlangRow) -> str:
-    """The airsrt script that measures an Erlang row's airsrt side."""
-    key = row.ours
-    for prefix, script in (("spawn_fresh", "memory"), ("memory.", "memory"),
-                           ("million.", "million"), ("latency.", "latency"),
-                           ("delivery_", "broker"), ("savina.", "savina"), ("skynet.", "skynet")):
-        if key.startswith(prefix):
-            return script
-    raise ValueError(f"no script measures {key}")
-
-
 def pyperf_keys(script: str, rows: list[Row], erlang: list[ErlangRow], mode: str) -> list[str]:
     keys = [k for r in rows if r.script == script for k in r.keys()]
-    keys += [r.ours for r in erlang if erlang_script(r) == script]
+    keys += [r.ours for r in erlang if r.script == script]
     if script == "messaging":
         # The floors: all of them in --full; otherwise those a selected row's target needs.
         needed = {r.target.plus for r in rows if r.target and r.target.plus}
@@ -97,21 +86,6 @@ def pyperf_keys(script: str, rows: list[Row], erlang: list[ErlangRow], mode: str
 
 def beam_workload(arg_list: list[str]) -> str:
     return arg_list[arg_list.index("--workload") + 1]
-
-
-BEAM_WORKLOADS = {"beam.spawn_fresh": "spawn", "beam.memory": "spawn", "beam.million": "million",
-                  "beam.call": "call", "beam.delivery": "fanout", "beam.skynet": "skynet"}
-
-
-def beam_workloads_for(erlang: list[ErlangRow]) -> set[str]:
-    out = set()
-    for r in erlang:
-        prefix = r.beam.split("[")[0]
-        if prefix.startswith("beam.savina."):
-            out.add(prefix.removeprefix("beam.savina."))
-        else:
-            out.add(BEAM_WORKLOADS[".".join(prefix.split(".")[:2])])
-    return out
 
 
 class Step:
@@ -133,7 +107,7 @@ class Step:
 
 def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Config],
          want_curves: bool, notes: list[str]) -> list[Step]:
-    scripts = {r.script for r in rows} | {erlang_script(r) for r in erlang}
+    scripts = {r.script for r in rows} | {r.script for r in erlang}
     if want_curves:
         scripts |= {"scaling", "memory", "million"}
     steps: list[Step] = []
@@ -157,7 +131,7 @@ def plan(mode: str, rows: list[Row], erlang: list[ErlangRow], configs: list[Conf
         if beam_module.available():
             runs = registry.SCRIPTS["beam"].runs(mode)  # type: ignore[misc]
             if not want_curves:
-                wanted = beam_workloads_for(erlang)
+                wanted = {r.workload for r in erlang}
                 runs = [r for r in runs if "--curve" not in r and beam_workload(r) in wanted]
             if runs:
                 steps.append(Step(registry.SCRIPTS["beam"], None, runs,

@@ -89,6 +89,10 @@ def test_row_ids_are_unique_and_every_row_names_a_registered_script() -> None:
         assert r.unit in ("ns", "rate", "B", "MB", "s", "ms"), r.id
     for name in registry.SCRIPTS:
         assert (ROOT / "bench" / f"{name}.py").exists(), name
+    erlang = (ROOT / "bench" / "erlang" / "airsrt_bench.erl").read_text()
+    for e in registry.ERLANG_ROWS:
+        assert e.script in registry.SCRIPTS, e.id
+        assert f'run("{e.workload}"' in erlang, e.id
 
 
 def test_the_headline_set_has_what_the_default_run_promises() -> None:
