@@ -88,12 +88,12 @@ def value(res: Results, key: str) -> float | None:
     return got.median if got is not None else None
 
 
-def times(a: float | None, b: float | None) -> str:
-    """"15×" for b / a (how many times a is ahead), with a sensible precision."""
+def times(a: float | None, b: float | None, better: str = "faster", worse: str = "slower") -> str:
+    """"15× faster" when cost `a` is below `b` ("1.3× slower" when above)."""
     if not a or not b:
         return "?"
-    r = b / a
-    return f"{r:.0f}×" if r >= 20 else f"{r:.1f}×"
+    r = b / a if b >= a else a / b
+    return (f"{r:.0f}×" if r >= 20 else f"{r:.1f}×") + " " + (better if b >= a else worse)
 
 
 def erlang_lists(data: dict[str, Any]) -> tuple[dict[str, list[str]], list[ErlangRow]]:
@@ -121,16 +121,16 @@ def comparison(data: dict[str, Any]) -> list[report.Block]:
     res = data["res"][config.label]
     blocks: list[report.Block] = [report.Heading(2, "How airsrt compares")]
     spawn_r = times(value(res, "spawn[airsrt]"), value(res, "spawn[asyncio]"))
-    mem_r = times(value(res, "memory.rss[airsrt]"), value(res, "memory.rss[asyncio]"))
+    mem_r = times(value(res, "memory.rss[airsrt]"), value(res, "memory.rss[asyncio]"), "less", "more")
     tell_r = times(value(res, "tell[airsrt]"), value(res, "tell[asyncio]"))
     ask_r = times(value(res, "latency.ask_eager.p50[airsrt]"), value(res, "latency.ask.p50[asyncio]"))
     tell = value(res, "tell[airsrt]")
     blocks.append(report.Para(
         f"**Against actors hand-rolled on asyncio** (one Queue and one Task each, measured in the "
-        f"same run on the {config.label} loop), airsrt spawns {spawn_r} faster, holds an idle "
-        f"actor in {mem_r} less memory, handles tells {tell_r} faster "
-        f"({1e3 / tell:.1f} M msg/s to one actor) and answers an ask to an idle actor {ask_r} "
-        "faster." if tell else "**Against actors hand-rolled on asyncio**: see the tables below."))
+        f"same run on the {config.label} loop), airsrt spawns {spawn_r}, holds an idle "
+        f"actor in {mem_r} memory, handles tells {tell_r} "
+        f"({1e3 / tell:.1f} M msg/s to one actor) and answers an ask to an idle actor {ask_r}."
+        if tell else "**Against actors hand-rolled on asyncio**: see the tables below."))
     behind = [r for r in registry.ROWS if r.id in data["rows"] and r.base
               and (got := report.compare(res.get(r.ours), res.get(r.base))) is not None
               and got.verdict == "behind"]

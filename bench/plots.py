@@ -40,9 +40,13 @@ def available() -> bool:
 # -- axes ------------------------------------------------------------------------------------------
 
 
-def nice_ticks(low: float, high: float) -> list[float]:
-    """Tick values between `low` and `high` in 1-2-5 steps, finer if that gives fewer than 3."""
-    for mantissas in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)):
+def nice_ticks(low: float, high: float, decades: bool = False) -> list[float]:
+    """Tick values between `low` and `high` in 1-2-5 steps (decades only if `decades` and the
+    range spans three of them), finer if that gives fewer than 3."""
+    steps = [(1, 2, 5), (1, 1.5, 2, 3, 5, 7), (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)]
+    if decades and high / low >= 1000:
+        steps.insert(0, (1,))
+    for mantissas in steps:
         ticks = [m * 10**e for e in range(math.floor(math.log10(low)) - 1,
                                           math.ceil(math.log10(high)) + 1)
                  for m in mantissas if low <= m * 10**e <= high]
@@ -79,7 +83,7 @@ def _log_axis(ax: Any, axis: str, values: Sequence[float], unit: str) -> None:
     getattr(ax, f"set_{axis}scale")("log")
     getattr(ax, f"set_{axis}lim")(low / pad, high * pad)
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(FixedLocator(nice_ticks(low / pad, high * pad)))
+    target.set_major_locator(FixedLocator(nice_ticks(low / pad, high * pad, decades=axis == "x")))
     target.set_major_formatter(FuncFormatter(lambda v, _: si(v, unit)))
     target.set_minor_locator(NullLocator())
     target.set_minor_formatter(NullFormatter())

@@ -121,7 +121,7 @@ def _beam_runs(mode: str) -> list[list[str]]:
                     for m in z["counting_curve"]]
         for workload in sizes.SAVINA:
             params = [f"{k}={v}" for k, v in sizes.savina_size(workload, z["savina_scale"]).items()]
-            if workload in ("counting", "fj_throughput"):
+            if workload in ("counting", "fj_throughput", "fj_create"):
                 params.append("burst=5000")
             out.append(run(workload, sched, 1 if workload == "big" and not quick else reps, *params))
         out.append(run("skynet", sched, 1, f"leaves={z['skynet_leaves']}"))
@@ -261,8 +261,8 @@ ROWS: list[Row] = [
     Row("tell", "Messaging", "tell → handled, one actor (N = 100,000 tells in bursts of 5,000)",
         "messaging", "tell[airsrt]", "tell[asyncio]", "rate", CHECKED, "~1 M msg/s",
         Target("≥ 8 M msg/s", 125)),
-    Row("ask_eager", "Messaging", "ask round trip to an idle actor, eager: mean per ask (pyperf "
-        "batches of 10^4-10^6 asks)",
+    Row("ask_eager", "Messaging", "ask round trip to an idle actor, eager: mean per ask (timed "
+        "in pyperf batches of thousands)",
         "messaging", "ask_eager[airsrt]", "ask[asyncio]", sets=CHECKED, published="737.16 ns"),
     Row("ask_eager_p50", "Messaging", "ask to an idle actor, eager: p50 (N = {n} timed calls)",
         "latency", "latency.ask_eager.p50[airsrt]", "latency.ask.p50[asyncio]", sets=HEADLINE,
@@ -270,8 +270,8 @@ ROWS: list[Row] = [
     Row("ask_eager_p99", "Messaging", "ask to an idle actor, eager: p99 (N = {n} timed calls)",
         "latency", "latency.ask_eager.p99[airsrt]", "latency.ask.p99[asyncio]",
         sets=frozenset({DEFAULT, FULL})),
-    Row("ask_queued", "Messaging", "ask round trip, queued (eager asks off): mean per ask (pyperf "
-        "batches)",
+    Row("ask_queued", "Messaging", "ask round trip, queued (eager asks off): mean per ask (timed "
+        "in pyperf batches of thousands)",
         "messaging", "ask_queued[airsrt]", "ask[asyncio]", sets=CHECKED),
     Row("ask_queued_p50", "Messaging", "ask, queued: p50 (N = {n} timed calls)", "latency",
         "latency.ask_queued.p50[airsrt]", "latency.ask.p50[asyncio]", sets=HEADLINE,

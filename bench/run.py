@@ -20,6 +20,7 @@ import fnmatch
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -160,6 +161,12 @@ def has_needs(script: Script, config: Config, notes: list[str]) -> bool:
     notes.append(f"{script.name}.py left out: it needs {script.needs} "
                  f"({script.install or 'pip install ' + script.needs})")
     return False
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def mem_available_gb() -> float:
@@ -519,8 +526,32 @@ def list_rows() -> None:
         print(f"{e.id:<20} [erlang] {e.label}")
 
 
+def derive_aliases(results: dict[str, Results], beam: Results) -> None:
+    """Measurements that are also points of a curve, so no curve measures them twice: the Savina
+    Counting run is the 1M point of the throughput-vs-messages curve, the memory row the point at
+    its N of the memory-vs-N curve."""
+    for res in results.values():
+        for impl in ("airsrt", "asyncio"):
+            counting = res.values.get(f"savina.counting[{impl}]")
+            size = res.meta.get(f"savina.counting[{impl}]", {}).get("size", "")
+            if counting is not None and size.startswith("n = "):
+                n = int(size.removeprefix("n = ").replace(",", ""))
+                res.values[f"counting[{impl}]@{n}"] = counting.scaled(1e9 / n)
+                res.meta[f"counting[{impl}]@{n}"] = {"n": n}
+            memory = res.values.get(f"memory.rss[{impl}]")
+            n = res.meta.get(f"memory.rss[{impl}]", {}).get("n")
+            if memory is not None and n:
+                res.values.setdefault(f"memory.rss[{impl}]@{n}", memory)
+    for sched in ("1", "default"):
+        counting = beam.values.get(f"beam.savina.counting[{sched}]")
+        n = beam.meta.get(f"beam.savina.counting[{sched}]", {}).get("n")
+        if counting is not None and n:
+            beam.values[f"beam.counting[{sched}]@{n}"] = counting.scaled(1e9 / n)
+
+
 def measure(mode: str, args: argparse.Namespace, configs: list[Config], rows: list[Row],
-            erlang: list[ErlangRow], notes: list[str], quiet: bool = False
+            erlang: list[ErlangRow], notes: list[str], quiet: bool = False,
+            timings: list[dict[str, Any]] | None = None,
             ) -> tuple[dict[str, Results], Results, Results, list[str], float]:
     want_curves = mode in (FAST, DEFAULT, FULL) and not args.rows and not args.no_plots
     steps = plan(mode, rows, erlang, configs, want_curves, notes)
@@ -537,11 +568,16 @@ def measure(mode: str, args: argparse.Namespace, configs: list[Config], rows: li
                 target = (beam if step.script.name == "beam" else
                           peers if step.script.name == "peers" else
                           results[step.config.label])  # type: ignore[union-attr]
+                started, cpu0 = progress.elapsed, children_cpu()
                 extra = run_step(step, mode, progress, target, env, Path(scratch), args.clock)
+                if timings is not None:
+                    timings.append({"step": step.title, "wall_s": round(progress.elapsed - started, 1),
+                                    "cpu_s": round(children_cpu() - cpu0, 1)})
                 failed |= any("failed (exit" in line for line in extra)
                 progress.finish(printer.ready(results, beam) + extra)
     finally:
         progress.close()
+    derive_aliases(results, beam)
     if failed:
         notes.append("some runs failed: their rows are empty (the errors are printed above)")
     peer_names = sorted({k.split("[")[1].rstrip("]") for k in peers.values})
@@ -579,11 +615,14 @@ def main(argv: list[str] | None = None) -> None:
     loops = ", ".join(c.label for c in configs)
     print(f"airsrt benchmarks: {MODE_TEXT[mode]} on {loops}; {len(rows) + len(erlang)} rows.",
           flush=True)
-    results, beam, peers, peer_names, seconds = measure(mode, args, configs, rows, erlang, notes)
+    timings: list[dict[str, Any]] = []
+    results, beam, peers, peer_names, seconds = measure(mode, args, configs, rows, erlang, notes,
+                                                        timings=timings)
     meta["seconds"] = seconds
+    meta["steps"] = timings
     meta["load_end"] = os.getloadavg()[0]
     doc = build_document(mode, configs, rows, erlang, results, beam, peers, peer_names, meta, notes,
-                         with_plots=not args.no_plots)
+                         with_plots=not args.no_plots and mode != CHECK)
     data = {"meta": meta, "results": {k: v.as_dict() for k, v in results.items()},
             "beam": beam.as_dict(), "peers": peers.as_dict(), "notes": notes,
             "rows": [r.id for r in rows], "erlang_rows": [r.id for r in erlang]}

@@ -11,8 +11,9 @@ Each workload runs exactly the same algorithm on airsrt actors and on the asynci
 - Fork-Join throughput: A actors each handle N such messages.
 
 Counting and Fork-Join throughput send in bursts of ``common.BURST`` messages per actor, each burst
-followed by an ask to every receiver (answered once the burst is handled), so no mailbox of the
-bench reaches airsrt's 10,000-message warning; the baseline and the Erlang version
+followed by an ask to every receiver (answered once the burst is handled), and Fork-Join creation
+creates its workers in bursts of as many, waiting for the collector to have their reports, so no
+mailbox of the bench reaches airsrt's 10,000-message warning; the baseline and the Erlang version
 (``bench/erlang``) do the same.
 - Big: W actors each send N pings to random peers, who answer pong; a worker sends its next
   ping when its pong arrives.
@@ -116,6 +117,16 @@ class Go:
     __slots__ = ()
 
 
+class Milestone:
+    """Fork-Join creation: resolve `reached` once `at` reports have arrived (ends a burst)."""
+
+    __slots__ = ("at", "reached")
+
+    def __init__(self, at: int, reached: asyncio.Future[None]) -> None:
+        self.at = at
+        self.reached = reached
+
+
 BIG_PONG = BigPong()
 GO = Go()
 
@@ -167,17 +178,28 @@ class ARingNode(airsrt.Actor):
 
 
 class ASink(airsrt.Actor):
-    """Counts reports; resolves `done` after `expected` of them."""
+    """Counts reports; resolves `done` after `expected` of them, and a milestone's future once
+    that many have arrived."""
 
     def __init__(self, expected: int, done: asyncio.Future[None]) -> None:
         self.left = expected
         self.done = done
+        self.received = 0
+        self.milestone: Milestone | None = None
 
     @airsrt.handler
     def report(self, msg: float) -> None:
+        self.received += 1
+        if self.milestone is not None and self.received == self.milestone.at:
+            self.milestone.reached.set_result(None)
+            self.milestone = None
         self.left -= 1
         if self.left == 0:
             self.done.set_result(None)
+
+    @airsrt.handler
+    def mark(self, msg: Milestone) -> None:
+        self.milestone = msg
 
 
 class AWorker(airsrt.Actor):
@@ -297,8 +319,15 @@ async def airsrt_run(workload: str, size: dict[str, int]) -> float:
         elif workload == "fj_create":
             t0 = common.now()
             sink = system.spawn(ASink, size["n"], done)
-            for i in range(size["n"]):
-                system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
+            for burst in bursts(size["n"]):
+                last = burst.stop == size["n"]
+                if not last:
+                    reached = loop.create_future()
+                    sink.tell(Milestone(burst.stop, reached))
+                for i in burst:
+                    system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
+                if not last:
+                    await reached
             await done
         elif workload == "fj_throughput":
             sink = system.spawn(ASink, size["actors"], done)
@@ -403,8 +432,16 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
             per = 1 if workload == "fj_create" else size["n"]
             expected = size["n"] if workload == "fj_create" else size["actors"]
             left = [expected]
+            received = [0]
+            milestone: list[Milestone] = []
 
-            def sink(msg: float) -> None:
+            def sink(msg: Any) -> None:
+                if type(msg) is Milestone:
+                    milestone.append(msg)
+                    return
+                received[0] += 1
+                if milestone and received[0] == milestone[0].at:
+                    milestone.pop().reached.set_result(None)
                 left[0] -= 1
                 if left[0] == 0:
                     done.set_result(None)
@@ -426,8 +463,15 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
             if workload == "fj_create":
                 t0 = common.now()
                 sink_actor = spawn(sink)
-                for i in range(size["n"]):
-                    spawn(worker(sink_actor)).tell(Compute(float(i)))
+                for burst in bursts(size["n"]):
+                    last = burst.stop == size["n"]
+                    if not last:
+                        reached = loop.create_future()
+                        sink_actor.tell(Milestone(burst.stop, reached))
+                    for i in burst:
+                        spawn(worker(sink_actor)).tell(Compute(float(i)))
+                    if not last:
+                        await reached
             else:
                 sink_actor = spawn(sink)
                 workers = [spawn(worker(sink_actor)) for _ in range(size["actors"])]

@@ -53,9 +53,9 @@ _COMMON: dict[str, Any] = {
     "latency_calls": 100_000,      # timed asks per latency row
     "call_n": 100_000,             # gen_server:call round trips (Erlang's request-reply row)
     "spawn_curve": (100, 1_000, 10_000, 100_000),       # plus the million row's 1M
-    "memory_curve": (1_000, 10_000, 100_000),           # plus the million row's 1M
+    "memory_curve": (1_000, 10_000),                    # plus the memory row's N and the 1M run
     "broadcast_curve": (1, 10, 100, 1_000, 10_000),     # subscribers
-    "counting_curve": (1_000, 10_000, 100_000, 1_000_000),  # messages to one actor
+    "counting_curve": (1_000, 10_000, 100_000),         # plus Savina Counting's 1M messages
     "actors_curve": (),                                 # active actors (--full only)
     "baseline_million": True,      # the baseline at a million actors needs ~5 GB and ~35 s
 }

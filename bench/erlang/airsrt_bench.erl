@@ -164,13 +164,14 @@ run("counting", #{n := N, burst := Burst} = Opts) ->
     Result;
 
 %% fj_create: N workers spawned, each sent one message (sin^2 of a number), each reporting to a
-%% sink; done when the sink has all N reports. Workers stay alive, as airsrt's do.
-run("fj_create", #{n := N} = Opts) ->
+%% sink; done when the sink has all N reports. Workers are created in bursts, each waiting for
+%% the sink to have the burst's reports (as airsrt's, whose mailboxes stay under its warning);
+%% workers stay alive, as airsrt's do.
+run("fj_create", #{n := N, burst := Burst} = Opts) ->
     Parent = self(),
     Result = timed(fun() ->
-        Sink = spawn(fun() -> sink(N, Parent) end),
-        Workers = [begin W = spawn(fun() -> worker(Sink, 1) end), W ! {compute, float(I)}, W end
-                   || I <- lists:seq(0, N - 1)],
+        Sink = spawn(fun() -> sink_counting(N, 0, none, Parent) end),
+        Workers = create_bursts(Sink, 0, N, Burst, []),
         receive sink_done -> #{pids => [Sink | Workers]} end
     end, Opts),
     stop_all(maps:get(pids, Result)),
@@ -303,6 +304,28 @@ send_counting(Counter, Left, _) ->
 
 send_n(_, _, 0) -> ok;
 send_n(Pid, Msg, N) -> Pid ! Msg, send_n(Pid, Msg, N - 1).
+
+create_bursts(_, Made, N, _, Acc) when Made >= N -> Acc;
+create_bursts(Sink, Made, N, Burst, Acc) ->
+    Stop = min(Made + Burst, N),
+    Stop < N andalso (Sink ! {milestone, Stop, self()}),
+    Workers = [begin W = spawn(fun() -> worker(Sink, 1) end), W ! {compute, float(I)}, W end
+               || I <- lists:seq(Made, Stop - 1)],
+    Stop < N andalso receive {reached, Stop} -> true end,
+    create_bursts(Sink, Stop, N, Burst, Workers ++ Acc).
+
+%% The Fork-Join creation sink: counts reports, tells `From` when a milestone is reached.
+sink_counting(0, _, _, Parent) -> Parent ! sink_done, idle();
+sink_counting(Left, Received, Milestone, Parent) ->
+    receive
+        {milestone, At, From} -> sink_counting(Left, Received, {At, From}, Parent);
+        {report, _} ->
+            Now = Received + 1,
+            case Milestone of
+                {Now, From} -> From ! {reached, Now}, sink_counting(Left - 1, Now, none, Parent);
+                _ -> sink_counting(Left - 1, Now, Milestone, Parent)
+            end
+    end.
 
 sink(0, Parent) -> Parent ! sink_done, idle();
 sink(Left, Parent) -> receive {report, _} -> sink(Left - 1, Parent) end.
