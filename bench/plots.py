@@ -121,7 +121,8 @@ Series = tuple[str, list[tuple[float, float]], str, str]  # label, points, color
 def points(results: Results, pattern: str, transform: Callable[[float], float]) -> list[tuple[float, float]]:
     out = []
     for key, measure in results.matching(pattern).items():
-        out.append((float(key.rsplit("@", 1)[1]), transform(measure.median)))
+        if measure.median > 0:  # a log axis has no room for zero (an RSS that did not grow)
+            out.append((float(key.rsplit("@", 1)[1]), transform(measure.median)))
     return sorted(out)
 
 
@@ -191,7 +192,9 @@ def curves(configs: Sequence[Config], results: dict[str, Results], beam: Results
 
 def bar_plot(name: str, title: str, groups: list[str], series: list[tuple[str, list[float | None], str]],
              ylabel: str, unit: str) -> str | None:
-    series = [s for s in series if any(v for v in s[1])]
+    series = [(label, [v if v and v > 0 else None for v in values], color)
+              for label, values, color in series]
+    series = [s for s in series if any(s[1])]
     if not series:
         return None
     fig, ax = _figure(title)

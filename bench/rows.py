@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from . import sizes
 from .sizes import SIZES
 
+
 FAST, CHECK, DEFAULT, FULL = "fast", "check", "default", "full"
 HEADLINE = frozenset({FAST, DEFAULT, FULL})  # python -m bench (and its --fast smoke run)
 CHECKED = frozenset({FAST, CHECK, DEFAULT, FULL})  # ... and the regression check
@@ -242,6 +243,9 @@ ROWS: list[Row] = [
     Row("stop", "Lifecycle", "stop an idle actor and await it (N = 1,000, one after another), "
         "per actor", "lifecycle", "stop[airsrt]", "stop[asyncio]", sets=CHECKED,
         target=Target("≤ 1.5 µs", 1500)),
+    Row("self_stop", "Lifecycle", "an actor stopping itself (N = 1,000 told to, until each has "
+        "stopped: on_stop run / Task ended), per actor", "lifecycle", "self_stop[airsrt]",
+        "self_stop[asyncio]", sets=HEADLINE, target=Target("≤ 1.5 µs", 1500)),
     Row("memory", "Lifecycle", "idle memory per actor, RSS growth (N = {n})", "memory",
         "memory.rss[airsrt]", "memory.rss[asyncio]", "B", CHECKED, "~1 KB",
         Target("≤ 300 B", 300)),

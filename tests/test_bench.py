@@ -98,7 +98,8 @@ def test_row_ids_are_unique_and_every_row_names_a_registered_script() -> None:
 def test_the_headline_set_has_what_the_default_run_promises() -> None:
     headline = {r.id for r in registry.ROWS if registry.DEFAULT in r.sets}
     for row_id in ("spawn", "memory", "tell", "ask_eager", "ask_queued", "broadcast_S1000",
-                   "broker_overhead", "supervised_spawn", "crash_restart", "stop", "million",
+                   "broker_overhead", "supervised_spawn", "crash_restart", "stop", "self_stop",
+                   "million",
                    "skynet", *(f"savina.{w}" for w in sizes.SAVINA)):
         assert row_id in headline, row_id
     checked = {r.id for r in registry.ROWS if registry.CHECK in r.sets}
