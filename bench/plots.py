@@ -63,9 +63,9 @@ def si(value: float, unit: str) -> str:
                 return f"{value / scale:g} {name}"
         return f"{value:g} ns"
     if unit == "B":
-        for scale, name in ((2**30, "GB"), (2**20, "MB"), (2**10, "KB")):
+        for scale, name in ((1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
             if value >= scale:
-                return f"{value / scale:.3g} {name}"
+                return f"{value / scale:g} {name}"
         return f"{value:g} B"
     if unit == "count":
         for scale, name in ((1e6, "M"), (1e3, "k")):
@@ -75,7 +75,27 @@ def si(value: float, unit: str) -> str:
     return f"{value:g}"
 
 
-def _log_axis(ax: Any, axis: str, values: Sequence[float], unit: str) -> None:
+def ticks_for(low: float, high: float, groups: Sequence[Sequence[float]], decades: bool) -> list[float]:
+    """`nice_ticks`, plus one tick inside the range of every group (a series) that has none, so
+    a curve lying between two 1-2-5 ticks still has its values labelled."""
+    ticks = nice_ticks(low, high, decades)
+    for group in groups:
+        g_low, g_high = min(group) / 1.15, max(group) * 1.15
+        if any(g_low <= t <= g_high for t in ticks):
+            continue
+        centre = math.sqrt(g_low * g_high)
+        for mantissas in ((3,), (1.5, 4), (1.2, 2.5, 6, 7, 8)):  # the roundest that fits
+            candidates = [m * 10**e for e in range(math.floor(math.log10(g_low)) - 1,
+                                                   math.ceil(math.log10(g_high)) + 1)
+                          for m in mantissas if g_low <= m * 10**e <= g_high]
+            if candidates:
+                ticks.append(min(candidates, key=lambda t: abs(math.log(t / centre))))
+                break
+    return sorted(ticks)
+
+
+def _log_axis(ax: Any, axis: str, values: Sequence[float], unit: str,
+              groups: Sequence[Sequence[float]] = ()) -> None:
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
 
     low, high = min(values), max(values)
@@ -83,7 +103,8 @@ def _log_axis(ax: Any, axis: str, values: Sequence[float], unit: str) -> None:
     getattr(ax, f"set_{axis}scale")("log")
     getattr(ax, f"set_{axis}lim")(low / pad, high * pad)
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_locator(FixedLocator(nice_ticks(low / pad, high * pad, decades=axis == "x")))
+    ticks = ticks_for(low / pad, high * pad, groups, decades=axis == "x")
+    target.set_major_locator(FixedLocator(ticks))
     target.set_major_formatter(FuncFormatter(lambda v, _: si(v, unit)))
     target.set_minor_locator(NullLocator())
     target.set_minor_formatter(NullFormatter())
@@ -138,7 +159,7 @@ def curve_plot(name: str, title: str, xlabel: str, ylabel: str, unit: str,
     xs = [x for s in series for x, _ in s[1]]
     ys = [y for s in series for _, y in s[1]]
     _log_axis(ax, "x", xs, "count")
-    _log_axis(ax, "y", ys, unit)
+    _log_axis(ax, "y", ys, unit, [[y for _, y in s[1]] for s in series])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     _legend_below(ax, len(series))
@@ -206,7 +227,8 @@ def bar_plot(name: str, title: str, groups: list[str], series: list[tuple[str, l
                label=label, color=color)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, fontsize=8)
-    _log_axis(ax, "y", [v for _, vs, _ in series for v in vs if v], unit)
+    _log_axis(ax, "y", [v for _, vs, _ in series for v in vs if v], unit,
+              [[v for v in vs if v] for _, vs, _ in series])
     ax.set_ylabel(ylabel)
     _legend_below(ax, len(series))
     fig.tight_layout()

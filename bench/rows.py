@@ -85,12 +85,12 @@ def _skynet_runs(mode: str) -> list[list[str]]:
 
 def _scaling_runs(mode: str) -> list[list[str]]:
     z = SIZES[mode]
-    args: list[str] = []
+    args = ["--repeats", str(z["curve_repeats"])]
     for curve in ("spawn", "broadcast", "counting", "actors"):
         points = z[f"{curve}_curve"]
         if points:
             args += [f"--{curve}", ",".join(map(str, points))]
-    return [args] if args else []
+    return [args] if len(args) > 2 else []
 
 
 def _beam_runs(mode: str) -> list[list[str]]:

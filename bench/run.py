@@ -523,6 +523,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(RESULTS), help="where the report goes")
     parser.add_argument("--reference", default=str(REFERENCE), help=argparse.SUPPRESS)
     parser.add_argument("--list", action="store_true", help="list the rows and exit")
+    parser.add_argument("--render", metavar="REPORT_JSON",
+                        help="rebuild report.md and report.html from a report.json, measuring "
+                        "nothing (after a change to the report's layout)")
     parser.add_argument("--plot", action="store_true", help=argparse.SUPPRESS)  # plots are always on
     args = parser.parse_args(argv)
     if args.loop is None:
@@ -601,6 +604,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.list:
         list_rows()
         return
+    if args.render:
+        render(Path(args.render), Path(args.out))
+        return
     mode = mode_of(args)
     RESULTS.mkdir(exist_ok=True)
     configs = configs_for(args)
@@ -676,6 +682,22 @@ def main(argv: list[str] | None = None) -> None:
                   f"their tolerance ({args.reference}).")
             sys.exit(1)
         print("Check passed: no ratio dropped beyond its tolerance.")
+
+
+def render(path: Path, out_dir: Path) -> None:
+    from . import docs
+
+    data = docs.load(path)
+    rows = [r for r in registry.ROWS if r.id in data["rows"]]
+    erlang = [r for r in registry.ERLANG_ROWS if r.id in data.get("erlang_rows", [])]
+    peers = data["peers_res"]
+    peer_names = sorted({k.split("[")[1].rstrip("]") for k in peers.values})
+    doc = build_document(data["meta"]["mode"], data["configs"], rows, erlang, data["res"],
+                         data["beam_res"], peers, peer_names, data["meta"], list(data["notes"]),
+                         with_plots=data["meta"]["mode"] != CHECK)
+    raw = {k: v for k, v in data.items() if k not in ("configs", "res", "beam_res", "peers_res")}
+    written = write_report(doc, raw, out_dir)
+    print(f"Report: {written[0]}  ·  with plots: {written[1]}")
 
 
 def update_reference(args: argparse.Namespace, configs: list[Config], rows: list[Row]) -> None:

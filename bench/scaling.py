@@ -34,9 +34,9 @@ BASELINE_MAX_ACTORS = 100_000
 ACTORS_MESSAGES = 200_000  # per point of the active-actors curve (at least two per actor)
 
 
-def repeats_for(size: int) -> int:
-    """More repeats for small, quick points; at least three for large ones."""
-    return max(3, min(20, 100_000 // max(size, 1)))
+def repeats_for(size: int, most: int = 20) -> int:
+    """More repeats for small, quick points (up to `most`); at least three for large ones."""
+    return max(3, min(most, 100_000 // max(size, 1)))
 
 
 def samples_of(repeats: int, kind: str, once: Callable[[], Coroutine[Any, Any, float]]) -> list[float]:
@@ -205,13 +205,14 @@ CURVES: dict[str, tuple[Callable[[int], Coroutine[Any, Any, float]],
 ACTOR_CURVES = {"spawn", "actors"}  # sizes are actors: the baseline stops at BASELINE_MAX_ACTORS
 
 
-def measure(kind: str, sizes: dict[str, list[int]], progress: Callable[[str], None]) -> dict[str, Any]:
+def measure(kind: str, sizes: dict[str, list[int]], progress: Callable[[str], None],
+            most: int = 20) -> dict[str, Any]:
     values: dict[str, list[float]] = {}
     for curve, points in sizes.items():
         ours, theirs, _ = CURVES[curve]
         for size in points:
             progress(f"{curve} {size:,}")
-            reps = repeats_for(size)
+            reps = repeats_for(size, most)
             values[f"{curve}[airsrt]@{size}"] = samples_of(reps, kind, lambda: ours(size))
             if curve not in ACTOR_CURVES or size <= BASELINE_MAX_ACTORS:
                 values[f"{curve}[asyncio]@{size}"] = samples_of(reps, kind, lambda: theirs(size))
@@ -226,8 +227,10 @@ if __name__ == "__main__":
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     for curve, (_, _, unit) in CURVES.items():
         parser.add_argument(f"--{curve}", default="", help=f"sizes, comma-separated ({unit})")
+    parser.add_argument("--repeats", type=int, default=20, help="most repeats of a point")
     args = parser.parse_args()
     wanted = {c: [int(x) for x in getattr(args, c).split(",") if x] for c in CURVES}
     wanted = {c: sizes for c, sizes in wanted.items() if sizes}
-    values = measure(args.loop, wanted, lambda what: print(f"    {what}", file=sys.stderr))
+    values = measure(args.loop, wanted, lambda what: print(f"    {what}", file=sys.stderr),
+                     args.repeats)
     common.emit(values, units={c: CURVES[c][2] for c in wanted})

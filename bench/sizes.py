@@ -58,6 +58,7 @@ _COMMON: dict[str, Any] = {
     "broadcast_curve": (1, 10, 100, 1_000, 10_000),     # subscribers
     "counting_curve": (1_000, 10_000, 100_000),         # plus Savina Counting's 1M messages
     "actors_curve": (),                                 # active actors (--full only)
+    "curve_repeats": 5,            # most repeats of a quick curve point (large ones get 3)
     "baseline_million": False,     # the baseline at a million actors needs ~5 GB and ~35 s:
 }                                  # --full (and --fast, at 100,000) run it
 
@@ -75,6 +76,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "broadcast_curve": (1, 100, 1_000),
         "counting_curve": (1_000, 10_000, 100_000),
         "baseline_million": True,
+        "curve_repeats": 3,
     },
     "check": {
         **_COMMON,
@@ -94,6 +96,7 @@ SIZES: dict[str, dict[str, Any]] = {
         "spawn_curve": (1, 10, 100, 1_000, 10_000, 100_000),
         "actors_curve": (1, 10, 100, 1_000, 10_000, 100_000),
         "baseline_million": True,
+        "curve_repeats": 20,
     },
 }
 

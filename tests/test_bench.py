@@ -124,6 +124,16 @@ def test_the_sizes_keep_the_savina_defaults_for_the_default_and_full_runs() -> N
     assert sizes.savina_size("threadring", 10) == {"actors": 100, "hops": 10_000}
 
 
+def test_every_curve_gets_a_labelled_tick_inside_its_own_range() -> None:
+    from bench import plots
+
+    # airsrt's memory (~300-410 B) lies between the 1-2-5 ticks 200 and 500.
+    ticks = plots.ticks_for(222, 6600, [[301, 301, 410], [4739, 4739], [1600, 2931]], False)
+    assert 300 in ticks and {500, 1000, 2000, 5000} <= set(ticks)
+    assert plots.nice_ticks(1, 1_000_000, decades=True) == [1, 10, 100, 1000, 10000, 100000, 1000000]
+    assert plots.si(1500, "ns") == "1.5 µs" and plots.si(4900, "B") == "4.9 kB"
+
+
 def test_labels_state_their_n() -> None:
     assert fill("spawn (N = {n})", {"n": 1_000_000}) == "spawn (N = 1,000,000)"
     assert fill("beam.memory.rss[1]@{n}", {"n": 100_000}, raw=True) == "beam.memory.rss[1]@100000"
