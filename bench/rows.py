@@ -141,9 +141,11 @@ PYPERF = {
     FULL: [],
 }
 # Savina: one value is one whole run of the workload, at Savina's sizes except --fast/--check.
+# The check's runs are short (tens of ms), so each process warms up first and 9 values are kept:
+# the first run of a fresh process was the noisiest sample.
 _SAVINA_PYPERF = {
     FAST: ["--processes", "1", "--values", "2", "--warmups", "0", "--loops", "1", "--scale", "10"],
-    CHECK: ["--processes", "2", "--values", "3", "--warmups", "0", "--loops", "1", "--scale", "10",
+    CHECK: ["--processes", "3", "--values", "3", "--warmups", "1", "--loops", "1", "--scale", "10",
             "--clock", "cpu"],
     DEFAULT: ["--processes", "2", "--values", "1", "--warmups", "0", "--loops", "1"],
     FULL: [],
