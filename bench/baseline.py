@@ -45,8 +45,12 @@ class QueueActor:
         self.queue.put_nowait((msg, reply))
         return reply
 
-    async def stop(self) -> None:
+    def tell_stop(self) -> None:
+        """A message after which the actor ends its own Task (its way of stopping itself)."""
         self.queue.put_nowait((_STOP, None))
+
+    async def stop(self) -> None:
+        self.tell_stop()
         await self.task
 
 

@@ -1,20 +1,22 @@
 """pyperf script: broker publish against a direct tell, and broadcast cost per subscriber.
 
-Broadcast rows time the publish call: putting one message into S mailboxes (the fan-out). The
-baseline does the same into S Queue+Task actors (``put_nowait`` in a loop); every copy is then
+``broadcast_S*`` rows time the publish call: putting one message into S mailboxes (the fan-out).
+The baseline does the same into S Queue+Task actors (``put_nowait`` in a loop); every copy is then
 handled before the next sample, outside the timing. Below S = 100 a sample is a burst of
 publishes (100 copies in all), so the clock's own cost does not swamp a handful of pushes.
+``delivery_S*`` rows time the whole delivery instead: the publish and every copy handled (the
+dispatcher's run queue is first in, first out, so an ask to the last subscriber answers last).
 """
 
 from __future__ import annotations
 
-import time
 
 import common
 from baseline import QueueActor
 
-TELLS = 20_000
+TELLS = 20_000  # per value, in bursts of common.BURST, each followed by an ask
 SUBSCRIBERS = (1, 10, 100, 1000)
+DELIVERY_SUBSCRIBERS = (1000,)
 
 
 def burst(subscribers: int) -> int:
@@ -28,22 +30,24 @@ def publish_vs_tell(loops: int, kind: str, how: str) -> float:
             ref = system.spawn(common.Counter)
             broker = system.broker
             broker.subscribe("counter", ref)
-            inc, get = common.Inc(), common.Get()
-            t0 = time.perf_counter()
+            inc, get, tell, publish = common.Inc(), common.Get(), ref.tell, broker.publish
+            burst = range(common.BURST)
+            t0 = common.now()
             for _ in range(loops):
-                if how == "tell":
-                    for _ in range(TELLS):
-                        ref.tell(inc)
-                else:
-                    for _ in range(TELLS):
-                        broker.publish("counter", inc)
-                await ref.ask(get)
-            return time.perf_counter() - t0
+                for _ in range(TELLS // common.BURST):
+                    if how == "tell":
+                        for _ in burst:
+                            tell(inc)
+                    else:
+                        for _ in burst:
+                            publish("counter", inc)
+                    await ref.ask(get)
+            return common.now() - t0
 
     return common.run(kind, main)
 
 
-def broadcast_airsrt(loops: int, kind: str, subscribers: int) -> float:
+def broadcast_airsrt(loops: int, kind: str, subscribers: int, delivery: bool = False) -> float:
     async def main() -> float:
         async with common.system() as system:
             refs = [system.spawn(common.Counter) for _ in range(subscribers)]
@@ -52,18 +56,22 @@ def broadcast_airsrt(loops: int, kind: str, subscribers: int) -> float:
             publish, inc, get = system.broker.publish, common.Inc(), common.Get()
             total = 0.0
             repeat = range(burst(subscribers))
+            last = refs[-1]
             for _ in range(loops):
-                t0 = time.perf_counter()
+                t0 = common.now()
                 for _ in repeat:
                     publish("fanout", inc)
-                total += time.perf_counter() - t0
-                await refs[-1].ask(get)  # all copies handled before the next sample
+                if not delivery:
+                    total += common.now() - t0
+                await last.ask(get)  # all copies handled before the next sample
+                if delivery:
+                    total += common.now() - t0
             return total
 
     return common.run(kind, main)
 
 
-def broadcast_asyncio(loops: int, kind: str, subscribers: int) -> float:
+def broadcast_asyncio(loops: int, kind: str, subscribers: int, delivery: bool = False) -> float:
     async def main() -> float:
         handler = common.counter_handler()
         actors = [QueueActor(handler) for _ in range(subscribers)]
@@ -71,12 +79,15 @@ def broadcast_asyncio(loops: int, kind: str, subscribers: int) -> float:
         total = 0.0
         repeat = range(burst(subscribers))
         for _ in range(loops):
-            t0 = time.perf_counter()
+            t0 = common.now()
             for _ in repeat:
                 for actor in actors:
                     actor.tell(inc)
-            total += time.perf_counter() - t0
+            if not delivery:
+                total += common.now() - t0
             await actors[-1].ask(get)
+            if delivery:
+                total += common.now() - t0
         for actor in actors:
             await actor.stop()
         return total
@@ -93,6 +104,12 @@ def main() -> None:
         copies = s * burst(s)
         runner.bench_time_func(f"broadcast_S{s}[airsrt]", broadcast_airsrt, kind, s, inner_loops=copies)
         runner.bench_time_func(f"broadcast_S{s}[asyncio]", broadcast_asyncio, kind, s, inner_loops=copies)
+    for s in DELIVERY_SUBSCRIBERS:
+        copies = s * burst(s)
+        runner.bench_time_func(
+            f"delivery_S{s}[airsrt]", broadcast_airsrt, kind, s, True, inner_loops=copies)
+        runner.bench_time_func(
+            f"delivery_S{s}[asyncio]", broadcast_asyncio, kind, s, True, inner_loops=copies)
 
 
 if __name__ == "__main__":

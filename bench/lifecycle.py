@@ -1,4 +1,5 @@
-"""pyperf script, lifecycle area: spawn (alone and in batches) and stop, airsrt and the baseline.
+"""pyperf script, lifecycle area: spawn (alone and in batches) and stop (awaited from outside, and
+an actor stopping itself), airsrt and the baseline.
 
 Run through ``python -m bench`` (which prints the comparison table), or directly:
 ``python bench/lifecycle.py --loop uvloop -o lifecycle.json``. Every row is per actor.
@@ -7,10 +8,11 @@ Run through ``python -m bench`` (which prints the comparison table), or directly
 from __future__ import annotations
 
 import asyncio
-import time
 
 import common
 from baseline import QueueActor
+
+import airsrt
 
 SPAWN_N = 10_000
 STOP_N = 1_000
@@ -34,9 +36,9 @@ def spawn(loops: int, kind: str, impl: str, batch: int) -> float:
             async with common.system() as system:
                 spawn, idle = system.spawn, common.Idle
                 for _ in range(loops):
-                    t0 = time.perf_counter()
+                    t0 = common.now()
                     refs = [spawn(idle) for _ in range(batch)]
-                    total += time.perf_counter() - t0
+                    total += common.now() - t0
                     live += refs
                     if len(live) >= CLEANUP_EVERY:
                         for ref in live:
@@ -45,9 +47,9 @@ def spawn(loops: int, kind: str, impl: str, batch: int) -> float:
             return total  # leaving the system stops the rest
         handler = common.counter_handler()
         for _ in range(loops):
-            t0 = time.perf_counter()
+            t0 = common.now()
             actors = [QueueActor(handler) for _ in range(batch)]
-            total += time.perf_counter() - t0
+            total += common.now() - t0
             live += actors
             if len(live) >= CLEANUP_EVERY:
                 await common.cancel_all(live)
@@ -67,19 +69,83 @@ def stop(loops: int, kind: str, impl: str) -> float:
             async with common.system() as system:
                 for _ in range(loops):
                     refs = [system.spawn(common.Idle) for _ in range(STOP_N)]
-                    t0 = time.perf_counter()
+                    t0 = common.now()
                     for ref in refs:
                         await ref.stop()
-                    total += time.perf_counter() - t0
+                    total += common.now() - t0
             return total
         handler = common.counter_handler()
         for _ in range(loops):
             actors = [QueueActor(handler) for _ in range(STOP_N)]
             await asyncio.sleep(0)  # started: each Task waits in queue.get()
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in actors:
                 await actor.stop()
-            total += time.perf_counter() - t0
+            total += common.now() - t0
+        return total
+
+    return common.run(kind, main)
+
+
+class Quit:
+    __slots__ = ()
+
+
+class Countdown:
+    """Resolves `done` once `tick` has been called `left` times."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def tick(self) -> None:
+        self.left -= 1
+        if not self.left:
+            self.done.set_result(None)
+
+
+class SelfStopper(airsrt.Actor):
+    """Stops itself when told to; its on_stop counts it out."""
+
+    def __init__(self, countdown: Countdown) -> None:
+        self.countdown = countdown
+
+    @airsrt.handler
+    def quit(self, msg: Quit) -> None:
+        self.context.stop()
+
+    def on_stop(self) -> None:
+        self.countdown.tick()
+
+
+def self_stop(loops: int, kind: str, impl: str) -> float:
+    """STOP_N idle actors each told to stop themselves, until every one has stopped (airsrt:
+    its on_stop has run; baseline: its Task has ended): cost per actor."""
+
+    async def main() -> float:
+        total = 0.0
+        quit_msg = Quit()
+        if impl == "airsrt":
+            async with common.system() as system:
+                for _ in range(loops):
+                    countdown = Countdown(STOP_N)
+                    refs = [system.spawn(SelfStopper, countdown) for _ in range(STOP_N)]
+                    await asyncio.sleep(0)  # started
+                    t0 = common.now()
+                    for ref in refs:
+                        ref.tell(quit_msg)
+                    await countdown.done
+                    total += common.now() - t0
+            return total
+        handler = common.counter_handler()
+        for _ in range(loops):
+            actors = [QueueActor(handler) for _ in range(STOP_N)]
+            await asyncio.sleep(0)
+            t0 = common.now()
+            for actor in actors:
+                actor.tell_stop()
+            await asyncio.gather(*(a.task for a in actors))
+            total += common.now() - t0
         return total
 
     return common.run(kind, main)
@@ -99,6 +165,8 @@ def main() -> None:
             )
     for impl in ("airsrt", "asyncio"):
         runner.bench_time_func(f"stop[{impl}]", stop, kind, impl, inner_loops=STOP_N)
+    for impl in ("airsrt", "asyncio"):
+        runner.bench_time_func(f"self_stop[{impl}]", self_stop, kind, impl, inner_loops=STOP_N)
 
 
 if __name__ == "__main__":

@@ -7,13 +7,12 @@ them beside the rows measured in the same run.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 
 import common
 from baseline import QueueActor
 
-TELL_N = 100_000
+TELL_N = 100_000  # tells per value, in bursts of common.BURST, each burst followed by an ask
 
 
 # -- floors: what the machine and the loop cost before any actor code runs ---------------------
@@ -23,31 +22,31 @@ def floor_call(loops: int) -> float:
     def f(x: object) -> object:
         return x
 
-    t0 = time.perf_counter()
+    t0 = common.now()
     for i in range(loops):
         f(i)
-    return time.perf_counter() - t0
+    return common.now() - t0
 
 
 def floor_deque(loops: int) -> float:
     q: deque[int] = deque()
     push, pop = q.append, q.popleft
-    t0 = time.perf_counter()
+    t0 = common.now()
     for i in range(loops):
         push(i)
         pop()
-    return time.perf_counter() - t0
+    return common.now() - t0
 
 
 def floor_future(loops: int, kind: str) -> float:
     async def main() -> float:
         loop = asyncio.get_running_loop()
-        t0 = time.perf_counter()
+        t0 = common.now()
         for _ in range(loops):
             fut = loop.create_future()
             loop.call_soon(fut.set_result, None)
             await fut
-        return time.perf_counter() - t0
+        return common.now() - t0
 
     return common.run(kind, main)
 
@@ -58,10 +57,10 @@ def bare_method_call(loops: int) -> float:
     actor = actor_cls.__new__(actor_cls)
     actor.n = 0
     inc, handle = common.Inc(), actor_cls.inc
-    t0 = time.perf_counter()
+    t0 = common.now()
     for _ in range(loops):
         handle(actor, inc)
-    return time.perf_counter() - t0
+    return common.now() - t0
 
 
 
@@ -73,13 +72,15 @@ def tell_airsrt(loops: int, kind: str) -> float:
     async def main() -> float:
         async with common.system() as system:
             ref = system.spawn(common.Counter)
-            inc, get, tell = common.Inc(), common.Get(), ref.tell
-            t0 = time.perf_counter()
+            inc, get, tell, ask = common.Inc(), common.Get(), ref.tell, ref.ask
+            burst = range(common.BURST)
+            t0 = common.now()
             for _ in range(loops):
-                for _ in range(TELL_N):
-                    tell(inc)
-                await ref.ask(get)  # every tell before it has been handled
-            return time.perf_counter() - t0
+                for _ in range(TELL_N // common.BURST):
+                    for _ in burst:
+                        tell(inc)
+                    await ask(get)  # answered after every tell before it
+            return common.now() - t0
 
     return common.run(kind, main)
 
@@ -87,13 +88,15 @@ def tell_airsrt(loops: int, kind: str) -> float:
 def tell_asyncio(loops: int, kind: str) -> float:
     async def main() -> float:
         actor = QueueActor(common.counter_handler())
-        inc, get, tell = common.Inc(), common.Get(), actor.tell
-        t0 = time.perf_counter()
+        inc, get, tell, ask = common.Inc(), common.Get(), actor.tell, actor.ask
+        burst = range(common.BURST)
+        t0 = common.now()
         for _ in range(loops):
-            for _ in range(TELL_N):
-                tell(inc)
-            await actor.ask(get)
-        elapsed = time.perf_counter() - t0
+            for _ in range(TELL_N // common.BURST):
+                for _ in burst:
+                    tell(inc)
+                await ask(get)
+        elapsed = common.now() - t0
         await actor.stop()
         return elapsed
 
@@ -109,10 +112,10 @@ def ask_airsrt(loops: int, kind: str, eager: bool) -> float:
             system.eager_asks = eager
             ref = system.spawn(common.Counter)
             get, ask = common.Get(), ref.ask
-            t0 = time.perf_counter()
+            t0 = common.now()
             for _ in range(loops):
                 await ask(get)
-            return time.perf_counter() - t0
+            return common.now() - t0
 
     return common.run(kind, main)
 
@@ -121,10 +124,10 @@ def ask_asyncio(loops: int, kind: str) -> float:
     async def main() -> float:
         actor = QueueActor(common.counter_handler())
         get, ask = common.Get(), actor.ask
-        t0 = time.perf_counter()
+        t0 = common.now()
         for _ in range(loops):
             await ask(get)
-        elapsed = time.perf_counter() - t0
+        elapsed = common.now() - t0
         await actor.stop()
         return elapsed
 

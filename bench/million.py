@@ -1,51 +1,48 @@
 """One million actors: spawn them, send each one message, wait until all are handled.
 
-Runs in a fresh process per implementation and prints JSON: seconds to spawn, seconds for the
-whole run (spawn + one message each + all handled), and the RSS growth in MB. The cyclic GC is
-on, as in production. Usage: ``python bench/million.py --impl airsrt --n 1000000``.
+Runs in a fresh process per implementation and prints the runner's JSON: nanoseconds per actor to
+spawn them, seconds for the whole run (spawn + one message each + all handled), the RSS growth in
+MB while they are alive, and the CPU time the run took. The same measurement gives the 1M points
+of the spawn-vs-N and memory-vs-N plots. The cyclic GC is on, as in production.
+Usage: ``python bench/million.py --impl airsrt --n 1000000``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import json
-import resource
 import time
+from typing import Any
 
 import common
 from baseline import QueueActor
 
 
-def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
 async def run_airsrt(n: int) -> dict[str, float]:
     async with common.system() as system:
         msg, get = common.Inc(), common.Get()
-        before = rss_mb()
+        before = common.rss_bytes()
+        user0, sys0, _ = common.cpu()
         t0 = time.perf_counter()
         refs = [system.spawn(common.Counter) for _ in range(n)]
         spawned = time.perf_counter()
         for ref in refs:
             ref.tell(msg)
-        while sum(1 for r in refs[-1:] if r.mailbox_size()):  # the run queue is FIFO
-            await asyncio.sleep(0)
-        await refs[-1].ask(get)
+        await refs[-1].ask(get)  # the run queue is first in, first out: the last one answers last
         done = time.perf_counter()
-        grown = rss_mb() - before
+        user1, sys1, _ = common.cpu()
+        grown = common.rss_bytes() - before
         handled = system.stats().handled
     assert handled >= n, handled
-    return {"spawn_s": spawned - t0, "total_s": done - t0, "rss_mb": grown}
+    return {"spawn_s": spawned - t0, "total_s": done - t0, "rss": grown,
+            "user_s": user1 - user0, "sys_s": sys1 - sys0}
 
 
 async def run_asyncio(n: int) -> dict[str, float]:
     handler = common.counter_handler()
     msg, get = common.Inc(), common.Get()
-    before = rss_mb()
+    before = common.rss_bytes()
+    user0, sys0, _ = common.cpu()
     t0 = time.perf_counter()
     actors = [QueueActor(handler) for _ in range(n)]
     spawned = time.perf_counter()
@@ -53,9 +50,11 @@ async def run_asyncio(n: int) -> dict[str, float]:
         actor.tell(msg)
     await actors[-1].ask(get)
     done = time.perf_counter()
-    grown = rss_mb() - before
+    user1, sys1, _ = common.cpu()
+    grown = common.rss_bytes() - before
     await common.cancel_all(actors)
-    return {"spawn_s": spawned - t0, "total_s": done - t0, "rss_mb": grown}
+    return {"spawn_s": spawned - t0, "total_s": done - t0, "rss": grown,
+            "user_s": user1 - user0, "sys_s": sys1 - sys0}
 
 
 if __name__ == "__main__":
@@ -68,6 +67,17 @@ if __name__ == "__main__":
     loop = common.new_loop(args.loop)
     try:
         run = run_airsrt if args.impl == "airsrt" else run_asyncio
-        print(json.dumps({"n": args.n, **loop.run_until_complete(run(args.n))}))
+        got: dict[str, Any] = loop.run_until_complete(run(args.n))
     finally:
         loop.close()
+    impl, n = args.impl, args.n
+    common.emit({
+        f"million.spawn_ns[{impl}]": got["spawn_s"] / n * 1e9,
+        f"million.total_s[{impl}]": got["total_s"],
+        f"million.rss_mb[{impl}]": got["rss"] / 2**20,
+        f"million.user_s[{impl}]": got["user_s"],
+        f"million.sys_s[{impl}]": got["sys_s"],
+        # The same run as points of the spawn-vs-N and memory-vs-N plots.
+        f"spawn[{impl}]@{n}": got["spawn_s"] / n * 1e9,
+        f"memory.rss[{impl}]@{n}": got["rss"] / n,
+    }, n=n)

@@ -9,6 +9,12 @@ Each workload runs exactly the same algorithm on airsrt actors and on the asynci
 - Fork-Join creation: create N actors, each handles one message (a sin^2 computation) and
   reports to a collector.
 - Fork-Join throughput: A actors each handle N such messages.
+
+Counting and Fork-Join throughput send in bursts of ``common.BURST`` messages per actor, each burst
+followed by an ask to every receiver (answered once the burst is handled), and Fork-Join creation
+creates its workers in bursts of as many, waiting for the collector to have their reports, so no
+mailbox of the bench reaches airsrt's 10,000-message warning; the baseline and the Erlang version
+(``bench/erlang``) do the same.
 - Big: W actors each send N pings to random peers, who answer pong; a worker sends its next
   ping when its pong arrives.
 - Chameneos: C creatures meet in pairs through a mall actor, M meetings in all.
@@ -22,43 +28,26 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import time
 from collections.abc import Callable
 from typing import Any
 
 import common
+import sizes
 from baseline import QueueActor
 
 import airsrt
 
-SIZES = {
-    "pingpong": {"n": 40_000},
-    "counting": {"n": 1_000_000},
-    "threadring": {"actors": 100, "hops": 100_000},
-    "fj_create": {"n": 40_000},
-    "fj_throughput": {"actors": 60, "n": 10_000},
-    "big": {"workers": 120, "n": 20_000},
-    "chameneos": {"creatures": 100, "meetings": 200_000},
-}
-
-
-# Messages each workload sends (handled by actors), for messages-per-second figures.
-MESSAGES = {
-    "pingpong": lambda z: 2 * z["n"],
-    "counting": lambda z: z["n"] + 1,
-    "threadring": lambda z: z["hops"] + 1,
-    "fj_create": lambda z: 2 * z["n"],  # one compute per worker, one report each
-    "fj_throughput": lambda z: z["actors"] * (z["n"] + 1),
-    "big": lambda z: z["workers"] * (2 * z["n"] + 1),
-    "chameneos": lambda z: 4 * z["meetings"],  # two Meets and two Partners per meeting
-}
-
-
-SCALED = {"n", "hops", "meetings"}  # message counts (Fork-Join creation's n is both)
+SIZES = sizes.SAVINA
+MESSAGES = sizes.SAVINA_MESSAGES
 
 
 def sized(workload: str, scale: int) -> dict[str, int]:
-    return {k: max(v // scale, 2) if k in SCALED else v for k, v in SIZES[workload].items()}
+    return sizes.savina_size(workload, scale)
+
+
+def bursts(n: int) -> list[range]:
+    """0 .. n-1 in slices of at most `common.BURST`."""
+    return [range(i, min(i + common.BURST, n)) for i in range(0, n, common.BURST)]
 
 
 def work(x: float) -> float:
@@ -128,6 +117,16 @@ class Go:
     __slots__ = ()
 
 
+class Milestone:
+    """Fork-Join creation: resolve `reached` once `at` reports have arrived (ends a burst)."""
+
+    __slots__ = ("at", "reached")
+
+    def __init__(self, at: int, reached: asyncio.Future[None]) -> None:
+        self.at = at
+        self.reached = reached
+
+
 BIG_PONG = BigPong()
 GO = Go()
 
@@ -179,17 +178,28 @@ class ARingNode(airsrt.Actor):
 
 
 class ASink(airsrt.Actor):
-    """Counts reports; resolves `done` after `expected` of them."""
+    """Counts reports; resolves `done` after `expected` of them, and a milestone's future once
+    that many have arrived."""
 
     def __init__(self, expected: int, done: asyncio.Future[None]) -> None:
         self.left = expected
         self.done = done
+        self.received = 0
+        self.milestone: Milestone | None = None
 
     @airsrt.handler
     def report(self, msg: float) -> None:
+        self.received += 1
+        if self.milestone is not None and self.received == self.milestone.at:
+            self.milestone.reached.set_result(None)
+            self.milestone = None
         self.left -= 1
         if self.left == 0:
             self.done.set_result(None)
+
+    @airsrt.handler
+    def mark(self, msg: Milestone) -> None:
+        self.milestone = msg
 
 
 class AWorker(airsrt.Actor):
@@ -206,6 +216,10 @@ class AWorker(airsrt.Actor):
         self.seen += 1
         if self.seen == self.per:
             self.sink.tell(result)
+
+    @airsrt.handler
+    def get(self, msg: common.Get) -> int:
+        return self.seen
 
 
 class ABig(airsrt.Actor):
@@ -282,57 +296,72 @@ async def airsrt_run(workload: str, size: dict[str, int]) -> float:
             ponger = system.spawn(APonger)
             pinger = system.spawn(APinger, ponger, done)
             ponger._actor.pinger = pinger
-            t0 = time.perf_counter()
+            t0 = common.now()
             ponger.tell(Ping(size["n"]))
             await done
         elif workload == "counting":
             counter = system.spawn(common.Counter)
-            inc = common.Inc()
-            t0 = time.perf_counter()
-            for _ in range(size["n"]):
-                counter.tell(inc)
-            assert await counter.ask(common.Get()) == size["n"]
+            inc, get, tell = common.Inc(), common.Get(), counter.tell
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for _ in burst:
+                    tell(inc)
+                if burst.stop < size["n"]:
+                    await counter.ask(get)
+            assert await counter.ask(get) == size["n"]
         elif workload == "threadring":
             nodes = [system.spawn(ARingNode, done) for _ in range(size["actors"])]
             for i, node in enumerate(nodes):
                 node.tell(nodes[(i + 1) % len(nodes)])  # each node gets its link before the token
-            t0 = time.perf_counter()
+            t0 = common.now()
             nodes[0].tell(Token(size["hops"]))
             await done
         elif workload == "fj_create":
-            t0 = time.perf_counter()
+            t0 = common.now()
             sink = system.spawn(ASink, size["n"], done)
-            for i in range(size["n"]):
-                system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
+            for burst in bursts(size["n"]):
+                last = burst.stop == size["n"]
+                if not last:
+                    reached = loop.create_future()
+                    sink.tell(Milestone(burst.stop, reached))
+                for i in burst:
+                    system.spawn(AWorker, sink, 1).tell(Compute(float(i)))
+                if not last:
+                    await reached
             await done
         elif workload == "fj_throughput":
             sink = system.spawn(ASink, size["actors"], done)
             workers = [system.spawn(AWorker, sink, size["n"]) for _ in range(size["actors"])]
-            t0 = time.perf_counter()
-            for i in range(size["n"]):
-                msg = Compute(float(i))
-                for worker in workers:
-                    worker.tell(msg)
+            get = common.Get()
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for i in burst:
+                    msg = Compute(float(i))
+                    for worker in workers:
+                        worker.tell(msg)
+                if burst.stop < size["n"]:
+                    for worker in workers:
+                        await worker.ask(get)
             await done
         elif workload == "big":
             sink = system.spawn(ASink, size["workers"], done)
             workers = [system.spawn(ABig, size["n"], sink, seed) for seed in range(size["workers"])]
             for worker in workers:
                 worker.tell(workers)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for worker in workers:
                 worker.tell(GO)
             await done
         elif workload == "chameneos":
             mall = system.spawn(AMall, size["meetings"], done)
             creatures = [system.spawn(ACreature, mall, i % 3) for i in range(size["creatures"])]
-            t0 = time.perf_counter()
+            t0 = common.now()
             for creature in creatures:
                 creature.tell(GO)
             await done
         else:  # pragma: no cover
             raise ValueError(workload)
-        return time.perf_counter() - t0
+        return common.now() - t0
 
 
 # -- baseline implementations (same algorithms, one Queue + one Task per actor) ------------------
@@ -362,7 +391,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                     box["ponger"].tell(Ping(msg.left - 1))
 
             box["ponger"], box["pinger"] = spawn(ponger), spawn(pinger)
-            t0 = time.perf_counter()
+            t0 = common.now()
             box["ponger"].tell(Ping(size["n"]))
             await done
         elif workload == "counting":
@@ -375,11 +404,14 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 return count[0]
 
             actor = spawn(counter)
-            inc = common.Inc()
-            t0 = time.perf_counter()
-            for _ in range(size["n"]):
-                actor.tell(inc)
-            assert await actor.ask(common.Get()) == size["n"]
+            inc, get, tell = common.Inc(), common.Get(), actor.tell
+            t0 = common.now()
+            for burst in bursts(size["n"]):
+                for _ in burst:
+                    tell(inc)
+                if burst.stop < size["n"]:
+                    await actor.ask(get)
+            assert await actor.ask(get) == size["n"]
         elif workload == "threadring":
             ring: list[QueueActor] = []
 
@@ -393,43 +425,66 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 return handle
 
             ring.extend(spawn(node(i)) for i in range(size["actors"]))
-            t0 = time.perf_counter()
+            t0 = common.now()
             ring[0].tell(Token(size["hops"]))
             await done
         elif workload in ("fj_create", "fj_throughput"):
             per = 1 if workload == "fj_create" else size["n"]
             expected = size["n"] if workload == "fj_create" else size["actors"]
             left = [expected]
+            received = [0]
+            milestone: list[Milestone] = []
 
-            def sink(msg: float) -> None:
+            def sink(msg: Any) -> None:
+                if type(msg) is Milestone:
+                    milestone.append(msg)
+                    return
+                received[0] += 1
+                if milestone and received[0] == milestone[0].at:
+                    milestone.pop().reached.set_result(None)
                 left[0] -= 1
                 if left[0] == 0:
                     done.set_result(None)
 
-            def worker(sink_actor: QueueActor) -> Callable[[Compute], None]:
+            def worker(sink_actor: QueueActor) -> Callable[[Any], Any]:
                 seen = [0]
 
-                def handle(msg: Compute) -> None:
+                def handle(msg: Any) -> Any:
+                    if type(msg) is common.Get:
+                        return seen[0]
                     result = work(msg.x)
                     seen[0] += 1
                     if seen[0] == per:
                         sink_actor.tell(result)
+                    return None
 
                 return handle
 
             if workload == "fj_create":
-                t0 = time.perf_counter()
+                t0 = common.now()
                 sink_actor = spawn(sink)
-                for i in range(size["n"]):
-                    spawn(worker(sink_actor)).tell(Compute(float(i)))
+                for burst in bursts(size["n"]):
+                    last = burst.stop == size["n"]
+                    if not last:
+                        reached = loop.create_future()
+                        sink_actor.tell(Milestone(burst.stop, reached))
+                    for i in burst:
+                        spawn(worker(sink_actor)).tell(Compute(float(i)))
+                    if not last:
+                        await reached
             else:
                 sink_actor = spawn(sink)
                 workers = [spawn(worker(sink_actor)) for _ in range(size["actors"])]
-                t0 = time.perf_counter()
-                for i in range(size["n"]):
-                    msg = Compute(float(i))
-                    for w in workers:
-                        w.tell(msg)
+                get = common.Get()
+                t0 = common.now()
+                for burst in bursts(size["n"]):
+                    for i in burst:
+                        msg = Compute(float(i))
+                        for w in workers:
+                            w.tell(msg)
+                    if burst.stop < size["n"]:
+                        for w in workers:
+                            await w.ask(get)
             await done
         elif workload == "big":
             finished = [size["workers"]]
@@ -468,7 +523,7 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 actor = spawn(handler)
                 handler.me.append(actor)  # type: ignore[attr-defined]
                 peers.append(actor)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in peers:
                 actor.tell(GO)
             await done
@@ -508,13 +563,13 @@ async def baseline_run(workload: str, size: dict[str, int]) -> float:
                 actor = spawn(handler)
                 handler.me.append(actor)  # type: ignore[attr-defined]
                 creatures.append(actor)
-            t0 = time.perf_counter()
+            t0 = common.now()
             for actor in creatures:
                 actor.tell(GO)
             await done
         else:  # pragma: no cover
             raise ValueError(workload)
-        return time.perf_counter() - t0
+        return common.now() - t0
     finally:
         await common.cancel_all(actors)
 
@@ -533,7 +588,7 @@ def main() -> None:
     for workload in SIZES:
         size = sized(workload, args.scale)
         metadata = {
-            "savina_size": ", ".join(f"{k}={v:,}" for k, v in size.items()),
+            "savina_size": sizes.describe_savina(size),
             "savina_messages": MESSAGES[workload](size),
         }
         for impl in ("airsrt", "asyncio"):

@@ -1,14 +1,18 @@
 """Scaling curves: how airsrt's costs change with size, beside the asyncio baseline.
 
-- spawn: nanoseconds per actor when N actors are spawned together, N = 1 ... 1,000,000;
-- broadcast: nanoseconds per subscriber for one publish to S subscribers, S = 1 ... 10,000;
-- throughput: messages per second when M messages are spread round-robin over A active actors,
-  A = 1 ... 100,000 (every message handled before the clock stops).
+- spawn: nanoseconds per actor when N actors are spawned together (N up to 100,000 here; the
+  million-actor run gives the 1M point);
+- broadcast: nanoseconds per subscriber for one publish to S subscribers (the publish call);
+- counting: nanoseconds per message when M messages go to one actor (in bursts of
+  ``common.BURST``, each answered by an ask), until all are handled -- plotted as messages per
+  second against M;
+- actors: nanoseconds per message when 200,000 messages are spread round-robin over A active
+  actors (``--full`` only).
 
-Each point is the median of several repeats, each on a fresh event loop with the cyclic GC on.
-These are curves, not pyperf rows: the runner plots them (``python -m bench --plot``) and quotes
-their shape in docs/performance.md. The baseline stops at N = 100,000: a million Queue+Task actors
-need about 4.5 GB. Usage: ``python bench/scaling.py --loop uvloop [--fast] > scaling.json``.
+Each point is measured several times, each on a fresh event loop with the cyclic GC on; the
+runner takes the median. The baseline stops at 100,000 actors here (a million Queue+Task actors
+need about 4.5 GB: the million-actor run measures that once). Prints the runner's JSON.
+Usage: ``python bench/scaling.py --loop uvloop --spawn 100,1000 --broadcast 1,10 --counting 1000``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import statistics
 import time
 from collections.abc import Callable, Coroutine
@@ -28,23 +31,22 @@ from baseline import QueueActor
 import airsrt
 
 BASELINE_MAX_ACTORS = 100_000
-MESSAGES = 200_000  # per throughput point (at least two per actor); a tenth with --fast
+ACTORS_MESSAGES = 200_000  # per point of the active-actors curve (at least two per actor)
 
 
-def repeats_for(size: int, fast: bool) -> int:
-    """More repeats for small, quick points; at least three (one when --fast) for large ones."""
-    budget = 5_000 if fast else 400_000
-    return max(1 if fast else 3, min(50, budget // max(size, 1)))
+def repeats_for(size: int, most: int = 20) -> int:
+    """More repeats for small, quick points (up to `most`); at least three for large ones."""
+    return max(3, min(most, 100_000 // max(size, 1)))
 
 
-def median_of(repeats: int, kind: str, once: Callable[[], Coroutine[Any, Any, float]]) -> float:
-    return statistics.median(common.run(kind, once) for _ in range(repeats))
+def samples_of(repeats: int, kind: str, once: Callable[[], Coroutine[Any, Any, float]]) -> list[float]:
+    return [common.run(kind, once) for _ in range(repeats)]
 
 
 # -- spawn vs N -------------------------------------------------------------------------------------
 
 
-async def spawn_airsrt(n: int, fast: bool = False) -> float:
+async def spawn_airsrt(n: int) -> float:
     async with common.system() as system:
         t0 = time.perf_counter()
         refs = [system.spawn(common.Idle) for _ in range(n)]
@@ -53,7 +55,7 @@ async def spawn_airsrt(n: int, fast: bool = False) -> float:
     return elapsed / n * 1e9
 
 
-async def spawn_asyncio(n: int, fast: bool = False) -> float:
+async def spawn_asyncio(n: int) -> float:
     handler = common.counter_handler()
     t0 = time.perf_counter()
     actors = [QueueActor(handler) for _ in range(n)]
@@ -65,7 +67,7 @@ async def spawn_asyncio(n: int, fast: bool = False) -> float:
 # -- broadcast vs S ---------------------------------------------------------------------------------
 
 
-async def broadcast_airsrt(subscribers: int, fast: bool = False, samples: int = 20) -> float:
+async def broadcast_airsrt(subscribers: int, samples: int = 20) -> float:
     async with common.system() as system:
         refs = [system.spawn(common.Counter) for _ in range(subscribers)]
         for ref in refs:
@@ -80,7 +82,7 @@ async def broadcast_airsrt(subscribers: int, fast: bool = False, samples: int = 
     return statistics.median(times) / subscribers * 1e9
 
 
-async def broadcast_asyncio(subscribers: int, fast: bool = False, samples: int = 20) -> float:
+async def broadcast_asyncio(subscribers: int, samples: int = 20) -> float:
     handler = common.counter_handler()
     actors = [QueueActor(handler) for _ in range(subscribers)]
     inc, get = common.Inc(), common.Get()
@@ -95,17 +97,51 @@ async def broadcast_asyncio(subscribers: int, fast: bool = False, samples: int =
     return statistics.median(times) / subscribers * 1e9
 
 
+# -- counting: throughput vs message count ---------------------------------------------------------
+
+
+async def counting_airsrt(messages: int) -> float:
+    async with common.system() as system:
+        ref = system.spawn(common.Counter)
+        inc, get, tell, ask = common.Inc(), common.Get(), ref.tell, ref.ask
+        t0 = time.perf_counter()
+        for start in range(0, messages, common.BURST):
+            for _ in range(min(common.BURST, messages - start)):
+                tell(inc)
+            await ask(get)
+        return (time.perf_counter() - t0) / messages * 1e9
+
+
+async def counting_asyncio(messages: int) -> float:
+    actor = QueueActor(common.counter_handler())
+    inc, get, tell, ask = common.Inc(), common.Get(), actor.tell, actor.ask
+    t0 = time.perf_counter()
+    for start in range(0, messages, common.BURST):
+        for _ in range(min(common.BURST, messages - start)):
+            tell(inc)
+        await ask(get)
+    elapsed = time.perf_counter() - t0
+    await actor.stop()
+    return elapsed / messages * 1e9
+
+
 # -- throughput vs active actors --------------------------------------------------------------------
 
 
 class Countdown:
-    """Resolves `done` when `left` messages have been handled, across all actors."""
+    """Resolves `done` when `left` messages have been handled, across all actors; `reset` arms
+    it for the next burst."""
 
     __slots__ = ("done", "left")
 
-    def __init__(self, left: int) -> None:
-        self.left = left
+    def __init__(self) -> None:
+        self.left = 0
         self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def reset(self, left: int) -> asyncio.Future[None]:
+        self.left = left
+        self.done = asyncio.get_running_loop().create_future()
+        return self.done
 
     def tick(self, msg: object = None) -> None:
         self.left -= 1
@@ -122,64 +158,66 @@ class Ticker(airsrt.Actor):
         self.countdown.tick()
 
 
-def messages_for(actors: int, fast: bool) -> int:
-    return max(MESSAGES // 10 if fast else MESSAGES, 2 * actors)
+def bursts_over(tells: list[Any], messages: int) -> list[list[Any]]:
+    """`messages` tells round-robin over `tells`, cut so no actor gets more than BURST per cut."""
+    order = tells * (messages // len(tells)) + tells[: messages % len(tells)]
+    step = common.BURST * len(tells)
+    return [order[i:i + step] for i in range(0, len(order), step)]
 
 
-async def throughput_airsrt(actors: int, fast: bool = False) -> float:
-    m = messages_for(actors, fast)
-    async with common.system() as system:
-        countdown = Countdown(m)
-        refs = [system.spawn(Ticker, countdown) for _ in range(actors)]
-        tells = [ref.tell for ref in refs] * (m // actors) + [ref.tell for ref in refs[: m % actors]]
-        inc = common.Inc()
-        t0 = time.perf_counter()
-        for tell in tells:
-            tell(inc)
-        await countdown.done
-        return m / (time.perf_counter() - t0)
-
-
-async def throughput_asyncio(actors: int, fast: bool = False) -> float:
-    m = messages_for(actors, fast)
-    countdown = Countdown(m)
-    members = [QueueActor(countdown.tick) for _ in range(actors)]
-    tells = [a.tell for a in members] * (m // actors) + [a.tell for a in members[: m % actors]]
+async def drive(countdown: Countdown, bursts: list[list[Any]], messages: int) -> float:
     inc = common.Inc()
     t0 = time.perf_counter()
-    for tell in tells:
-        tell(inc)
-    await countdown.done
-    rate = m / (time.perf_counter() - t0)
-    await common.cancel_all(members)
-    return rate
+    for burst in bursts:
+        done = countdown.reset(len(burst))
+        for tell in burst:
+            tell(inc)
+        await done
+    return (time.perf_counter() - t0) / messages * 1e9
 
 
-CURVES: dict[str, tuple[tuple[int, ...], Callable[..., Any], Callable[..., Any], str]] = {
-    "spawn": ((1, 10, 100, 1_000, 10_000, 100_000, 1_000_000), spawn_airsrt, spawn_asyncio,
-              "ns per actor"),
-    "broadcast": ((1, 10, 100, 1_000, 10_000), broadcast_airsrt, broadcast_asyncio,
-                  "ns per subscriber"),
-    "throughput": ((1, 10, 100, 1_000, 10_000, 100_000), throughput_airsrt, throughput_asyncio,
-                   "messages per second"),
+async def actors_airsrt(actors: int) -> float:
+    m = max(ACTORS_MESSAGES, 2 * actors)
+    async with common.system() as system:
+        countdown = Countdown()
+        refs = [system.spawn(Ticker, countdown) for _ in range(actors)]
+        return await drive(countdown, bursts_over([ref.tell for ref in refs], m), m)
+
+
+async def actors_asyncio(actors: int) -> float:
+    m = max(ACTORS_MESSAGES, 2 * actors)
+    countdown = Countdown()
+    members = [QueueActor(countdown.tick) for _ in range(actors)]
+    try:
+        return await drive(countdown, bursts_over([a.tell for a in members], m), m)
+    finally:
+        await common.cancel_all(members)
+
+
+# name -> (airsrt, baseline, what the value is)
+CURVES: dict[str, tuple[Callable[[int], Coroutine[Any, Any, float]],
+                        Callable[[int], Coroutine[Any, Any, float]], str]] = {
+    "spawn": (spawn_airsrt, spawn_asyncio, "ns per actor"),
+    "broadcast": (broadcast_airsrt, broadcast_asyncio, "ns per subscriber"),
+    "counting": (counting_airsrt, counting_asyncio, "ns per message"),
+    "actors": (actors_airsrt, actors_asyncio, "ns per message"),
 }
+ACTOR_CURVES = {"spawn", "actors"}  # sizes are actors: the baseline stops at BASELINE_MAX_ACTORS
 
 
-def measure(kind: str, fast: bool, progress: Callable[[str], None]) -> dict[str, Any]:
-    out: dict[str, Any] = {"loop": kind, "fast": fast, "curves": {}}
-    for curve, (sizes, ours, theirs, unit) in CURVES.items():
-        if fast:
-            sizes = tuple(s for s in sizes if s <= 10_000)
-        points: dict[str, list[list[float]]] = {"airsrt": [], "asyncio": []}
-        for size in sizes:
+def measure(kind: str, sizes: dict[str, list[int]], progress: Callable[[str], None],
+            most: int = 20) -> dict[str, Any]:
+    values: dict[str, list[float]] = {}
+    for curve, points in sizes.items():
+        ours, theirs, _ = CURVES[curve]
+        for size in points:
             progress(f"{curve} {size:,}")
-            reps = repeats_for(size, fast)
-            points["airsrt"].append([size, median_of(reps, kind, lambda: ours(size, fast))])
-            if size <= BASELINE_MAX_ACTORS:
-                points["asyncio"].append([size, median_of(reps, kind, lambda: theirs(size, fast))])
+            reps = repeats_for(size, most)
+            values[f"{curve}[airsrt]@{size}"] = samples_of(reps, kind, lambda: ours(size))
+            if curve not in ACTOR_CURVES or size <= BASELINE_MAX_ACTORS:
+                values[f"{curve}[asyncio]@{size}"] = samples_of(reps, kind, lambda: theirs(size))
             gc.collect()
-        out["curves"][curve] = {"unit": unit, "points": points}
-    return out
+    return values
 
 
 if __name__ == "__main__":
@@ -187,7 +225,12 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    parser.add_argument("--fast", action="store_true")
+    for curve, (_, _, unit) in CURVES.items():
+        parser.add_argument(f"--{curve}", default="", help=f"sizes, comma-separated ({unit})")
+    parser.add_argument("--repeats", type=int, default=20, help="most repeats of a point")
     args = parser.parse_args()
-    result = measure(args.loop, args.fast, lambda what: print(f"    {what}", file=sys.stderr))
-    print(json.dumps(result))
+    wanted = {c: [int(x) for x in getattr(args, c).split(",") if x] for c in CURVES}
+    wanted = {c: sizes for c, sizes in wanted.items() if sizes}
+    values = measure(args.loop, wanted, lambda what: print(f"    {what}", file=sys.stderr),
+                     args.repeats)
+    common.emit(values, units={c: CURVES[c][2] for c in wanted})

@@ -110,13 +110,13 @@ class Env:
 
 @dataclass(frozen=True)
 class Case:
-    kind: str                                   # LOOP, ANY or HOOK
+    kind: str                                   # LOOP, ANY, HOOK or REFUSED
     call: Callable[[Env], Any] | None = None
     check: Callable[[Any, Env], bool] | None = None  # ANY: what (result, env) must satisfy
     named: str | None = None                    # LOOP: the call's name in the error
 
 
-LOOP, ANY, HOOK = "loop-only", "any thread", "hook"
+LOOP, ANY, HOOK, REFUSED = "loop-only", "any thread", "hook", "refused on every thread"
 
 
 def loop(call: Callable[[Env], Any], named: str) -> Case:
@@ -128,6 +128,11 @@ def any_thread(call: Callable[[Env], Any], check: Callable[[Any, Env], bool]) ->
 
 
 HOOK_CASE = Case(HOOK)
+
+
+def refused(call: Callable[[Env], Any]) -> Case:
+    """Part of a protocol the class must offer, refused whoever calls it."""
+    return Case(REFUSED, call)
 
 REF_METHODS: dict[str, Case] = {
     "tell": any_thread(lambda e: e.ref.tell(Ping()), lambda r, e: r is None),
@@ -233,6 +238,9 @@ API: dict[str, dict[str, Case]] = {
         "add_done_callback": loop(lambda e: e.pending.add_done_callback(print), "AskFuture.add_done_callback"),
         "remove_done_callback": loop(
             lambda e: e.pending.remove_done_callback(print), "AskFuture.remove_done_callback"),
+        # asyncio.Future's, refused as Task refuses them: only the actor answers an ask.
+        "set_result": refused(lambda e: e.pending.set_result(1)),
+        "set_exception": refused(lambda e: e.pending.set_exception(ValueError())),
     },
     # Called by the runtime (on the loop), overridden by users: not calls users make.
     "Actor": {"on_start": HOOK_CASE, "on_stop": HOOK_CASE, "on_error": HOOK_CASE, "health_check": HOOK_CASE},
@@ -424,6 +432,19 @@ async def test_every_public_callable_is_classified(actor_system):
     assert not stale, f"API names that are not public callables: {stale}"
     env.gate.set()
     await env.pending
+
+
+async def test_refused_calls_raise_on_the_loop_and_elsewhere(actor_system):
+    env = await _build(actor_system)
+    here = _walk(env, REFUSED)
+    there = await _on_walker(lambda: _walk(env, REFUSED))
+    assert len(here) == len(there) == sum(
+        1 for m in API.values() for c in m.values() if c.kind == REFUSED) > 0
+    for label, raised, returned in here + there:
+        assert type(raised) is RuntimeError, f"{label} raised {raised!r}, returned {returned!r}"
+    assert not env.pending.done()  # refused: the ask is still the actor's to answer
+    env.gate.set()
+    assert await env.pending >= 1
 
 
 async def test_loop_only_calls_refuse_other_threads_and_leave_the_system_working(actor_system):
