@@ -858,48 +858,29 @@ cdef class ActorRef:
             elif self.flags & CF_IDLE_HOOK:
                 _on_idle(rt, self)
 
-    # Lifecycle fields the Python layer reads and writes.
+    # The lifecycle state the Python layer reads. It never writes it: every change goes through
+    # one of the transitions below, each of which checks where the actor is first.
     @property
     def _phase(self):
         return self.phase
-
-    @_phase.setter
-    def _phase(self, int value):
-        self.phase = value
 
     @property
     def _sched(self):
         return self.sched
 
-    @_sched.setter
-    def _sched(self, int value):
-        self.sched = value
-
     @property
     def _actor(self):
         return self.actor
 
-    @_actor.setter
-    def _actor(self, value):
-        self.actor = value
-
     @property
     def _table(self):
         return self.table
-
-    @_table.setter
-    def _table(self, HandlerTable value not None):
-        self.table = value
 
     @property
     def _ctx(self):
         if self.ctx is None:
             self.ctx = new_context(self.rt)
         return self.ctx
-
-    @_ctx.setter
-    def _ctx(self, value):
-        self.ctx = value
 
     @property
     def _extra(self):
@@ -943,12 +924,99 @@ cdef class ActorRef:
     def _flags(self):
         return self.flags
 
-    @_flags.setter
-    def _flags(self, int value):
-        self.flags = value
+    # -- the state machine ------------------------------------------------------------------
+    #
+    # phase:  STARTING -> ALIVE -> (RESTARTING -> STARTING | ALIVE)* -> STOPPING -> STOPPED
+    #         (a stop may overtake any phase before STOPPED; a start failure stops or restarts)
+    # sched:  IDLE <-> SCHEDULED <-> RUNNING (the dispatcher's own moves), and IDLE <-> BUSY
+    #         while a hook, a lifecycle step or a supervisor's operation runs in a Task.
+    # The Python layer (airsrt/_lifecycle.py, _patterns.py) decides when; these methods are
+    # the only writers outside the dispatcher, and each refuses a move from the wrong state
+    # (an internal invariant: a RuntimeError here is a bug in airsrt).
 
-    def _new_incarnation(self, actor, HandlerTable table not None):
-        """Installs a freshly built instance after a restart."""
+    cdef int _bad_move(self, str move) except -1:
+        raise RuntimeError(
+            f"{self.display_name()}: lifecycle move {move!r} from phase "
+            f"{_PHASE_NAMES[self.phase]}, sched {_SCHED_NAMES[self.sched]} (a bug in airsrt)")
+
+    def _task_began(self):
+        """A hook, a stop or a busy operation of the actor runs in a Task: no message runs
+        until `_task_ended`."""
+        if self.phase == P_STOPPED:
+            self._bad_move("task began")
+        self.sched = S_BUSY
+
+    def _task_ended(self):
+        """The Task of `_task_began` ended (or was abandoned). Returns False if the cell was
+        not busy (a stop or restart took it over in the meantime)."""
+        if self.sched != S_BUSY:
+            return False
+        self.sched = S_IDLE
+        return True
+
+    def _mark_started(self):
+        """``on_start`` of the current incarnation succeeded: messages may flow (if a stop
+        overtook the start, it only records that ``on_stop`` is due)."""
+        if self.phase == P_STOPPED:
+            self._bad_move("started")
+        self.flags |= CF_STARTED | CF_READY
+        if self.phase == P_STARTING:
+            self.phase = P_ALIVE
+
+    def _mark_start_failed(self):
+        """``on_start`` (or the factory, on a restart) raised: the supervisor decides."""
+        self.flags |= CF_START_FAILED
+
+    def _mark_settled(self):
+        """The start has settled without starting (``IGNORE``): ``ready()`` returns."""
+        self.flags |= CF_READY
+
+    def _close(self):
+        """``stop(drain=True)``: refuse new user messages. False if already closed."""
+        if self.phase != P_ALIVE:
+            self._bad_move("close")
+        if self.flags & CF_CLOSING:
+            return False
+        self.flags |= CF_CLOSING
+        return True
+
+    def _begin_stopping(self):
+        """A stop has begun: what follows runs the stop protocol (no restart, no message)."""
+        if self.phase >= P_STOPPING:
+            self._bad_move("stopping")
+        self.phase = P_STOPPING
+
+    def _end_started(self):
+        """The current incarnation ends. Returns whether it had started (so ``on_stop`` is
+        due): it is due once, whoever ends the incarnation first."""
+        cdef bint was = (self.flags & CF_STARTED) != 0
+        self.flags &= ~CF_STARTED
+        return was
+
+    def _mark_stopped(self, bint shutdown):
+        """The actor has stopped for good (``shutdown``: by the system's shutdown, so late
+        messages are dead-lettered as such)."""
+        if self.phase != P_STOPPING:
+            self._bad_move("stopped")
+        self.phase = P_STOPPED
+        self.sched = S_IDLE
+        if shutdown:
+            self.flags |= CF_SHUTDOWN
+
+    def _suspend(self):
+        """Holds the actor between a failure and its supervisor's decision. False if a stop
+        has begun (it takes precedence)."""
+        if self.phase >= P_STOPPING:
+            return False
+        self.phase = P_RESTARTING
+        return True
+
+    def _reincarnate(self, actor, HandlerTable table not None):
+        """Installs the next instance of a suspended actor. It starts at once when it has no
+        ``on_start`` (returns True: messages may flow), else it waits in STARTING for its
+        start step (returns False)."""
+        if self.phase != P_RESTARTING:
+            self._bad_move("reincarnate")
         gc_release(self.actor)
         gc_release(self.ctx)
         gc_own(actor)
@@ -958,6 +1026,23 @@ cdef class ActorRef:
         self.incarnation_ += 1
         self.restarts += 1
         self.rt.n_restarts += 1
+        if self.sched == S_BUSY:
+            self.sched = S_IDLE  # the old incarnation's task has ended (or was abandoned)
+        self.flags &= ~(CF_STARTED | CF_START_FAILED)
+        if table.has_on_start:
+            self.phase = P_STARTING
+            return False
+        self.phase = P_ALIVE
+        self.flags |= CF_STARTED | CF_READY
+        return True
+
+    def _want_idle_hook(self, bint on):
+        """Whether the dispatcher calls the runtime's ``on_idle`` when the actor runs out of
+        work (a receive timeout)."""
+        if on:
+            self.flags |= CF_IDLE_HOOK
+        else:
+            self.flags &= ~CF_IDLE_HOOK
 
     def _build(self, factory, args):
         """Builds an instance with the factory, `self.context` usable from __init__."""

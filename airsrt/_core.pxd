@@ -141,6 +141,7 @@ cdef class ActorRef:
     cdef AskFuture ask_eager(self, HandlerEntry entry, object msg, double seconds)
     cdef int push_control(self, object item) except -1
     cdef str display_name(self)
+    cdef int _bad_move(self, str move) except -1
 
 
 cdef class SupervisorRef(ActorRef):

@@ -25,9 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from airsrt import _core, _patterns as patterns, _remote, _timers as timers
 from airsrt._core import (
-    FLAG_CLOSING,
     FLAG_READY,
-    FLAG_SHUTDOWN,
     FLAG_START_FAILED,
     FLAG_STARTED,
     PHASE_ALIVE,
@@ -35,8 +33,6 @@ from airsrt._core import (
     PHASE_STARTING,
     PHASE_STOPPED,
     PHASE_STOPPING,
-    SCHED_BUSY,
-    SCHED_IDLE,
     SCHED_RUNNING,
 )
 from airsrt import _actor
@@ -148,7 +144,7 @@ def start_actor(system: ActorSystem, cell: ActorRef) -> None:
         return
     if inspect.isawaitable(result):
         task = _hook_task(system, cell, result)
-        cell._sched = SCHED_BUSY
+        cell._task_began()
         task.add_done_callback(functools.partial(_start_done, system, cell))
         return
     if result is _actor.IGNORE:
@@ -165,10 +161,10 @@ def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) ->
     ignored = exc is None and task.result() is _actor.IGNORE
     if cell._phase != PHASE_STARTING:
         # A stop overtook the start; it is waiting on this task and decides what comes next.
-        if exc is None and not ignored:
-            cell._flags |= FLAG_STARTED | FLAG_READY
+        if exc is None and not ignored and cell._phase != PHASE_STOPPED:
+            cell._mark_started()  # its on_stop is due
         return
-    cell._sched = SCHED_IDLE
+    cell._task_ended()
     if ignored:
         start_ignored(system, cell)
     elif exc is None:
@@ -179,9 +175,7 @@ def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) ->
 
 def started(system: ActorSystem, cell: ActorRef) -> None:
     """Marks the current incarnation started and lets messages flow."""
-    cell._flags |= FLAG_STARTED | FLAG_READY
-    if cell._phase == PHASE_STARTING:
-        cell._phase = PHASE_ALIVE
+    cell._mark_started()
     system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
     _settle_ready_waiters(cell, None)
     cell._reschedule()
@@ -197,7 +191,7 @@ def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> Non
             actor=cell.name,
         )
         error.__cause__ = exc
-    cell._flags |= FLAG_START_FAILED
+    cell._mark_start_failed()
     cell._extra.start_error = error
     if system._log_failures:
         log.error("%s failed to start", cell.name, exc_info=(type(exc), exc, exc.__traceback__))
@@ -213,7 +207,7 @@ def start_ignored(system: ActorSystem, cell: ActorRef) -> None:
     Whoever waits in ``ready()`` is released (it has settled: no error), and the actor's
     supervisor decides what remains of it (it stops with reason ``"ignored"``; ``on_stop``
     does not run, since it never started)."""
-    cell._flags |= FLAG_READY
+    cell._mark_settled()
     _settle_ready_waiters(cell, None)
     system._start_ignored(cell)
 
@@ -265,8 +259,7 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
         stopping: StopRequest = extra.stopping
         return stopping.waiter(system.loop)  # a stop is in progress: share its outcome
     if req.drain and cell._phase == PHASE_ALIVE:
-        if not cell._flags & FLAG_CLOSING:
-            cell._flags |= FLAG_CLOSING
+        if cell._close():
             cell._push_marker(("stop", req))
         return req.waiter(system.loop)
     if cell._sched == SCHED_RUNNING:
@@ -312,14 +305,14 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         req.resolve()  # its supervisor restarts it instead (a permanent child's normal exit)
         return None
     extra.stopping = req
-    cell._phase = PHASE_STOPPING
+    cell._begin_stopping()
     timers.cancel_all(cell)
     patterns.end_incarnation(cell, stopping=False)  # stashed messages rejoin the queue to be settled
     # A restart in progress is not cancelled: its remaining steps see the stop and skip.
     if _terminate_now(system, cell, req):
         finalize(system, cell, req)
         return None
-    cell._sched = SCHED_BUSY
+    cell._task_began()
     system._start_lifecycle(_stop_async(system, cell, req), lambda: _stop_cancelled(system, cell, req))
     return req.waiter(system.loop)
 
@@ -375,15 +368,14 @@ def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> boo
             for child in reversed(cell._children()):
                 if stop_child(system, child, req) is not None:
                     return False
-    flags = cell._flags
     table = cell._table
-    if flags & FLAG_STARTED and table.has_on_stop and not req.killed:
+    if cell._flags & FLAG_STARTED and table.has_on_stop and not req.killed:
         if table.on_stop_async:
             return False
-        cell._flags = flags & ~FLAG_STARTED
+        cell._end_started()
         _run_hook_sync(system, cell, "on_stop")
     else:
-        cell._flags = flags & ~FLAG_STARTED
+        cell._end_started()
     return True
 
 
@@ -413,10 +405,8 @@ async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> N
             waiter = stop_child(system, child, req)
             if waiter is not None:
                 await waiter
-    flags = cell._flags
     table = cell._table
-    cell._flags = flags & ~FLAG_STARTED
-    if not (flags & FLAG_STARTED and table.has_on_stop and not req.killed):
+    if not (cell._end_started() and table.has_on_stop and not req.killed):
         return
     if not table.on_stop_async:
         _run_hook_sync(system, cell, "on_stop")
@@ -534,9 +524,7 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
     reason = "killed" if req.killed else req.reason
     flags = cell._flags
     shutdown = req.shutdown or system._closing
-    cell._phase = PHASE_STOPPED
-    cell._sched = SCHED_IDLE
-    cell._flags = flags | FLAG_SHUTDOWN if shutdown else flags
+    cell._mark_stopped(shutdown)
     timers.cancel_all(cell)
     stashed = patterns.end_incarnation(cell, stopping=True)
     extra.stop_reason = reason
@@ -607,9 +595,8 @@ def suspend(system: ActorSystem, cell: ActorRef) -> bool:
     its timers are cancelled, its mailbox is kept. False if it is already stopping."""
     if _remote.hooks is not None and _remote.is_remote(cell):
         return _remote.hooks.suspend(system, cell)
-    if cell._phase >= PHASE_STOPPING:
+    if not cell._suspend():
         return False
-    cell._phase = PHASE_RESTARTING
     timers.cancel_all(cell)
     patterns.end_incarnation(cell, stopping=False)
     return True
@@ -654,7 +641,7 @@ def restart_group(
         if not suspend(system, cell):
             return None
         if _nothing_to_end(cell):
-            cell._flags &= ~FLAG_STARTED
+            cell._end_started()
         else:
             req = StopRequest("restart", system._child_grace(cell), error=cause)
             if not _terminate_now(system, cell, req):
@@ -705,7 +692,7 @@ def end_incarnation(
     stops the siblings that restart with it. Returns None when that is done, else a coroutine to
     run (as the supervisor's busy operation). A later `restart_group` finds nothing left to end."""
     if cell._phase != PHASE_RESTARTING or _nothing_to_end(cell):
-        cell._flags &= ~FLAG_STARTED
+        cell._end_started()
         return None
     req = StopRequest("restart", system._child_grace(cell), error=cause)
     if _terminate_now(system, cell, req):
@@ -720,7 +707,7 @@ def restart_cancelled(system: ActorSystem, group: list[ActorRef], cause: BaseExc
     for cell in group:
         if cell._phase == PHASE_RESTARTING:
             _abandon_in_flight(system, cell)
-            cell._flags &= ~FLAG_STARTED
+            cell._end_started()
             reincarnate(system, cell, cause)
 
 
@@ -729,24 +716,18 @@ def reincarnate(system: ActorSystem, cell: ActorRef, cause: BaseException | None
     happen (the actor is being stopped, or its factory raised: a start failure)."""
     if cell._phase != PHASE_RESTARTING:
         return False  # a stop overtook the restart
-    if cell._sched == SCHED_BUSY:
-        cell._sched = SCHED_IDLE  # the old incarnation's task has ended (or was abandoned)
     try:
         actor, table = cell._build(cell._factory, cell._args)
     except (ActorStartError, TypeError) as error:
         start_failed(system, cell, error)
         return False
-    cell._new_incarnation(actor, table)
-    cell._flags &= ~(FLAG_STARTED | FLAG_START_FAILED)
+    alive = cell._reincarnate(actor, table)
     if system.tally(EV_RESTARTED):
         details = {"incarnation": cell.incarnation, "cause": repr(cause) if cause is not None else None}
         system.events._publish(EV_RESTARTED, cell, details)
-    if table.has_on_start:
-        cell._phase = PHASE_STARTING
+    if not alive:
         cell._push_control(("start",))
     else:
-        cell._phase = PHASE_ALIVE
-        cell._flags |= FLAG_STARTED | FLAG_READY
         if system.tally(EV_STARTED):
             system.events._publish(EV_STARTED, cell, {"incarnation": cell.incarnation})
         cell._reschedule()
@@ -787,7 +768,7 @@ def run_busy(system: ActorSystem, cell: ActorRef, coro: Coroutine[Any, Any, Any]
     extra = cell._extra
     extra.task = task
     extra.task_token = extra.task_msg = None
-    cell._sched = SCHED_BUSY
+    cell._task_began()
     task.add_done_callback(functools.partial(_busy_done, system, cell))
     return task
 
@@ -800,7 +781,7 @@ def _busy_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> 
     if cell._phase != PHASE_ALIVE:
         return  # a stop or restart owns the cell now
     exc = _task_error(task)
-    cell._sched = SCHED_IDLE
+    cell._task_ended()
     if exc is not None:
         cell._push_control(("failed", exc, None))
     cell._reschedule()

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TYPE_CHECKING, cast
 
 from airsrt import _core
-from airsrt._core import FLAG_IDLE_HOOK, PHASE_ALIVE, PHASE_STOPPED, SCHED_IDLE
+from airsrt._core import PHASE_ALIVE, PHASE_STOPPED, SCHED_IDLE
 from airsrt._errors import StashOverflowError
 from airsrt._messages import ReceiveTimeout
 
@@ -130,14 +130,14 @@ def set_receive_timeout(cell: ActorRef, seconds: float | None) -> None:
         previous.handle.cancel()
     if seconds is None:
         extra.receive_timeout = None
-        cell._flags &= ~FLAG_IDLE_HOOK
+        cell._want_idle_hook(False)
         return
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds <= 0:
         raise ValueError(f"receive timeout must be finite seconds > 0 (or None to turn it off), got {seconds!r}")
     if cell._table.find(ReceiveTimeout) is None:
         raise cell.unhandled_type_error(ReceiveTimeout)
     extra.receive_timeout = _ReceiveTimeout(float(seconds))
-    cell._flags |= FLAG_IDLE_HOOK
+    cell._want_idle_hook(True)
     if cell._sched == SCHED_IDLE and cell.mailbox_size() == 0:
         on_idle(cell.system, cell)  # set from outside a handler: the idle period starts now
 
