@@ -249,15 +249,12 @@ def request_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> async
     A stop asked for while the actor's own handler is on the call stack waits for that handler
     (the control lane serves it next); ``drain`` waits for the messages already queued.
     """
-    if _remote.hooks is not None and _remote.is_remote(cell):
-        return _remote.hooks.request_stop(system, cell, req)
-    if cell._phase == PHASE_STOPPED:
-        req.resolve()
-        return None
-    extra = cell._extra
-    if extra.stopping is not None:
-        stopping: StopRequest = extra.stopping
-        return stopping.waiter(system.loop)  # a stop is in progress: share its outcome
+    if (
+        (_remote.hooks is not None and _remote.is_remote(cell))
+        or cell._phase == PHASE_STOPPED
+        or cell._extra.stopping is not None
+    ):
+        return begin_stop(system, cell, req)  # remote, stopped, or sharing a stop in progress
     if req.drain and cell._phase == PHASE_ALIVE:
         if cell._close():
             cell._push_marker(("stop", req))

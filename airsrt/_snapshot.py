@@ -595,26 +595,13 @@ def _backoff(backoff: Backoff | None) -> dict[str, float] | None:
 
 
 def _counters(system: ActorSystem, mailbox_total: int, mailbox_max: int, busy: int) -> CountersSnapshot:
-    # Read from the runtime's own counters rather than system.stats(), whose shape is its own.
-    sent = system.n_sent
-    outcomes = (
-        system.n_handled + system.n_rejected + system.n_dead_letters + system.n_returned
-        + system.n_withdrawn
-    )
+    # The ledger's counters are system.stats()'s, under the same names; the rest is the walk's.
+    stats = system.stats()
+    shared = {f.name: getattr(stats, f.name) for f in fields(CountersSnapshot) if hasattr(stats, f.name)}
+    outcomes = stats.handled + stats.rejected + stats.dead_letters + stats.returned + stats.withdrawn
     return CountersSnapshot(
-        actors=system.n_spawned - system.n_stopped,
-        spawned=system.n_spawned,
-        stopped=system.n_stopped,
-        restarts=system.n_restarts,
-        failures=system.n_failures,
-        sent=sent,
-        handled=system.n_handled,
-        rejected=system.n_rejected,
-        dead_letters=system.n_dead_letters,
-        returned=system.n_returned,
-        withdrawn=system.n_withdrawn,
-        late_replies=system.n_late_replies,
-        in_flight=sent - outcomes,
+        **shared,
+        in_flight=stats.sent - outcomes,
         mailbox_total=mailbox_total,
         mailbox_max=mailbox_max,
         busy=busy,
