@@ -143,6 +143,65 @@ def test_failure_path_leaves_no_cycles_with_gc_off():
     assert int(out) == 0, f"{out} unreachable objects after 1,000 failed asks"
 
 
+@pytest.mark.parametrize("path", ["stop", "self_stop", "restart"])
+def test_stop_and_restart_paths_leave_no_cycles_with_gc_off(path):
+    """The lifecycle breaks its own cycles (actor <-> cell, handler errors and their frames):
+    a stop, an actor stopping itself and a supervised restart leave nothing for the cyclic
+    collector, so a system that restarts or replaces actors all day never waits on it."""
+    out = run_isolated(
+        f"""
+        class Quits(Actor):
+            @handler
+            def ping(self, msg: Ping) -> int:
+                self.context.stop()
+                return 1
+
+        class Crashes(Actor):
+            error_action = airsrt.ErrorAction.RESTART
+
+            @handler
+            def ping(self, msg: Ping) -> int:
+                return 1
+
+            @handler
+            def fail(self, msg: ValueError) -> None:
+                raise RuntimeError(f"crashed on {{msg}}")
+
+        async def main():
+            path = {path!r}
+            async with airsrt.ActorSystem(log_failures=False) as system:
+                if path == "restart":
+                    sup = await system.spawn_supervisor(
+                        airsrt.OneForOne(max_restarts=10_000, within=60.0),
+                        [airsrt.ChildSpec(f"c{{i}}", Crashes) for i in range(500)])
+                    refs = [sup.child(f"c{{i}}") for i in range(500)]
+                else:
+                    refs = [system.spawn(Quits if path == "self_stop" else Worker)
+                            for _ in range(500)]
+                await refs[-1].ready()
+                gc.collect()
+                gc.disable()
+                for ref in refs:
+                    if path == "stop":
+                        await ref.stop()
+                    elif path == "self_stop":
+                        assert await ref.ask(Ping()) == 1
+                    else:
+                        ref.tell(ValueError("boom"))
+                        assert await ref.ask(Ping()) == 1  # handled by the next incarnation
+                while path == "self_stop" and any(r.state_name() != "STOPPED" for r in refs):
+                    await asyncio.sleep(0)
+                if path == "restart":
+                    assert all(r.incarnation == 2 for r in refs), [r.incarnation for r in refs]
+                found = gc.collect()
+                gc.enable()
+                print(found)
+        asyncio.run(main())
+        """
+    )
+    assert int(out) == 0, f"{out} unreachable objects after 500 actors took the {path} path"
+
+
 @pytest.mark.parametrize("kind", ["tell", "eager", "queued"])
 def test_handler_call_holds_the_cell(kind):
     # A handler that stops its own actor and drops every other reference must not crash the
