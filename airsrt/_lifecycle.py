@@ -553,10 +553,11 @@ def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
         if target._has_extra and target._extra.watchers:
             target._extra.watchers.pop(cell, None)
     extra.watching = None
-    notice = Terminated(cell, reason, req.error)
-    for watcher in list(extra.watchers or ()):
-        if watcher._phase < PHASE_STOPPING:
-            watcher._push_control(("terminated", notice))
+    if extra.watchers:
+        notice = Terminated(cell, reason, req.error)
+        for watcher in list(extra.watchers):
+            if watcher._phase < PHASE_STOPPING:
+                watcher._push_control(("terminated", notice))
     extra.watchers = None
     if not flags & FLAG_READY:
         _settle_ready_waiters(

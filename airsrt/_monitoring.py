@@ -127,7 +127,10 @@ class EventStream:
         if history < 0:
             raise ConfigurationError(f"event_history must be >= 0, got {history}")
         self._system = system
-        self._history: deque[Event] = deque(maxlen=history or None)
+        # (kind, severity, timestamp, actor, details): the fields of an Event, built by `recent`.
+        self._history: deque[tuple[str, Severity, float, str | None, Mapping[str, Any]]] = deque(
+            maxlen=history or None
+        )
         self._history_on = history > 0
         self._history_severity = Severity(history_severity)
         self._subscribers: list[tuple[Callable[[Event], Any], Severity]] = []
@@ -192,7 +195,7 @@ class EventStream:
 
     def recent(self) -> list[Event]:
         """The most recent events at or above the history severity, newest last; any thread."""
-        return list(self._history)
+        return [Event(*fields) for fields in list(self._history)]
 
     def snapshot(self) -> dict[str, int]:
         """Counts of every event emitted so far: one key per kind name and per severity name;
@@ -214,16 +217,20 @@ class EventStream:
         self._system.event_threshold = int(min(levels)) if levels else 1000
 
     def _publish(self, kind: int, cell: ActorRef | None, details: Mapping[str, Any] | None) -> None:
-        severity = KIND_SEVERITY[kind]
-        event = Event(
-            KIND_NAMES[kind],
-            severity,
-            time.time(),
-            cell.name if cell is not None else None,
-            details or {},
+        self._deliver(
+            KIND_NAMES[kind], KIND_SEVERITY[kind], cell.name if cell is not None else None, details or {}
         )
+
+    def _deliver(self, kind: str, severity: Severity, actor: str | None, details: Mapping[str, Any]) -> None:
+        """Keeps an event in the history and hands it to the subscribers listening at its
+        severity. The history holds the event's fields and `recent` builds the records: building
+        a frozen dataclass cost more than the rest of a stop, and most are never read."""
+        now = time.time()
         if self._history_on and severity >= self._history_severity:
-            self._history.append(event)
+            self._history.append((kind, severity, now, actor, details))
+        if not self._subscribers:
+            return
+        event = Event(kind, severity, now, actor, details)
         for fn, min_severity in tuple(self._subscribers):
             if severity >= min_severity:
                 try:

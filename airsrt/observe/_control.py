@@ -5,19 +5,16 @@ an ``observer.stop`` or ``observer.restart`` event (WARNING) naming the actor an
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from airsrt import _core, _lifecycle as lifecycle
 from airsrt._core import PHASE_ALIVE, PHASE_STOPPED
-from airsrt._monitoring import Event, Severity
+from airsrt._monitoring import Severity
 
 if TYPE_CHECKING:
     from airsrt._core import ActorRef
     from airsrt._system import ActorSystem
 
-log = logging.getLogger("airsrt")
 
 STOP_TIMEOUT = 5.0
 
@@ -70,16 +67,7 @@ def restart(system: ActorSystem, cell: ActorRef, requested_by: str) -> dict[str,
 def record(system: ActorSystem, kind: str, cell: ActorRef | None, details: dict[str, Any]) -> None:
     """Puts an observer event into the system's event stream: its history and subscribers.
 
-    The compiled core counts and builds only its own kinds (a fixed table), so an event of a
-    kind it does not know is built here and delivered the way ``EventStream`` delivers its own.
+    The compiled core counts only its own kinds (a fixed table), so an event of a kind it does
+    not know goes straight to the stream.
     """
-    events = system.events
-    event = Event(kind, Severity.WARNING, time.time(), cell.name if cell is not None else None, details)
-    if events._history_on and event.severity >= events._history_severity:
-        events._history.append(event)
-    for fn, min_severity in tuple(events._subscribers):
-        if event.severity >= min_severity:
-            try:
-                fn(event)
-            except Exception:
-                log.exception("event subscriber %r failed on %s", fn, kind)
+    system.events._deliver(kind, Severity.WARNING, cell.name if cell is not None else None, details)
