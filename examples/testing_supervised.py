@@ -84,7 +84,8 @@ async def test_repeated_crashes_stop_the_supervisor(clock, actor_system):
 if __name__ == "__main__":
     # Run as a script: pytest in a fresh interpreter, as `pytest` would run this file.
     # (In this process airsrt is already imported: too late for pytest to rewrite the
-    # asserts of its plugin, which it would warn about.)
-    command = [sys.executable, "-m", "pytest", __file__, "-v", "--no-header",
+    # asserts of its plugin, which it would warn about. -P: the current directory does
+    # not go on sys.path, as it would with -m, so airsrt is the installed one.)
+    command = [sys.executable, "-P", "-m", "pytest", __file__, "-v", "--no-header",
                "-p", "no:cacheprovider"]
     sys.exit(subprocess.call(command))

@@ -67,6 +67,8 @@ async def test_timeouts_cost_no_real_time(actor_system):
 if __name__ == "__main__":
     # Run as a script: pytest in a fresh interpreter, as `pytest` would run this file.
     # (In this process airsrt is already imported: too late for pytest to rewrite the
-    # asserts of its plugin, which it would warn about.)
-    command = [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider"]
+    # asserts of its plugin, which it would warn about. -P: the current directory does
+    # not go on sys.path, as it would with -m, so airsrt is the installed one.)
+    command = [sys.executable, "-P", "-m", "pytest", __file__, "-q",
+               "-p", "no:cacheprovider"]
     sys.exit(subprocess.call(command))
