@@ -487,15 +487,17 @@ class Supervisor(Actor):
         child.starting = True
         try:
             ref = self._spawn_child(child)
-            try:
-                await ref.ready()
-            except ActorStartError as error:
-                raise self._start_error(child.spec, error) from error
+            if not ref._flags & FLAG_READY:  # it has an on_start (a child without is ready)
+                try:
+                    await ref.ready()
+                except ActorStartError as error:
+                    raise self._start_error(child.spec, error) from error
         finally:
             child.starting = False
-        if lifecycle.was_ignored(ref):
+        if ref._phase >= PHASE_STOPPING and lifecycle.was_ignored(ref):
             return None
-        self._watch_health(child)
+        if child.spec.health is not None:
+            self._watch_health(child)
         return ref
 
     def _spawn_child(self, child: _Child, args: tuple[Any, ...] | None = None) -> ActorRef:

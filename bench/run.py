@@ -217,7 +217,7 @@ def configs_for(args: argparse.Namespace) -> list[Config]:
     loops = ["asyncio", "uvloop"] if args.loop == "both" else [args.loop]
     probe = ("import sys, importlib.util as u; import airsrt, pyperf; "
              "print('%d.%d.%d' % sys.version_info[:3], bool(u.find_spec('uvloop')))")
-    out = []
+    found = []
     for python in pythons:
         exe = os.path.abspath(shutil.which(python) or python)  # scripts run with cwd=bench/
         done = subprocess.run([exe, "-c", probe], capture_output=True, text=True)
@@ -225,10 +225,17 @@ def configs_for(args: argparse.Namespace) -> list[Config]:
             sys.exit(f"{python} cannot run the benchmarks: {done.stderr.strip().splitlines()[-1]}\n"
                      f"Install them into it: {python} -m pip install -e \".[bench]\"")
         version, has_uvloop = done.stdout.split()
+        found.append((python, exe, version, has_uvloop))
+    shorts = ['.'.join(version.split('.')[:2]) for _, _, version, _ in found]
+    out = []
+    for (python, exe, version, has_uvloop), short in zip(found, shorts):
+        # Two environments of one version (a before/after comparison) are told apart by the
+        # directory of their environment.
+        where = f" ({Path(exe).parent.parent.name})" if shorts.count(short) > 1 else ""
         for loop in loops:
             if loop == "uvloop" and has_uvloop != "True":
                 sys.exit(f"{python} has no uvloop: {python} -m pip install -e \".[bench]\"")
-            label = loop if len(pythons) == 1 else f"{'.'.join(version.split('.')[:2])} {loop}"
+            label = loop if len(found) == 1 else f"{short} {loop}{where}"
             out.append(Config(exe, version, loop, label))
     return out
 

@@ -13,7 +13,7 @@ import common
 import asyncio
 
 import airsrt
-from airsrt import ChildSpec, DynamicSupervisor, OneForOne
+from airsrt import ChildSpec, OneForOne
 
 CHILDREN = 1000
 DYNAMIC_SIZES = (1_000, 10_000, 100_000)
@@ -76,7 +76,7 @@ def dynamic_start(loops: int, kind: str, n: int) -> float:
         total = 0.0
         async with common.system() as system:
             for _ in range(loops):
-                sup = await system.spawn_supervisor(DynamicSupervisor(), template=ChildSpec("e", Entity))
+                sup = await system.spawn_supervisor(airsrt.DynamicSupervisor(), template=ChildSpec("e", Entity))
                 start = sup.start_child
                 t0 = time.perf_counter()
                 for i in range(n):
@@ -96,7 +96,7 @@ def dynamic_stop(loops: int, kind: str, n: int) -> float:
         total = 0.0
         async with common.system() as system:
             for _ in range(loops):
-                sup = await system.spawn_supervisor(DynamicSupervisor(), template=ChildSpec("e", Entity))
+                sup = await system.spawn_supervisor(airsrt.DynamicSupervisor(), template=ChildSpec("e", Entity))
                 for i in range(n):
                     await sup.start_child(i)
                 t0 = time.perf_counter()
