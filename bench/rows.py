@@ -314,6 +314,17 @@ ROWS: list[Row] = [
     Row("crash_restart", "Supervision", "crash → restart → next message handled (one supervised "
         "child, crashing again and again), per crash",
         "supervision", "crash_restart_next[airsrt]", sets=HEADLINE, target=Target("≤ 5 µs", 5000)),
+    *(Row(f"dynamic_start_N{n}", "Supervision", f"a DynamicSupervisor's start_child, awaited one "
+          f"after another up to N = {n:,} children, per child", "supervision",
+          f"dynamic_start_N{n}[airsrt]") for n in (1000, 10000, 100000)),
+    *(Row(f"dynamic_stop_N{n}", "Supervision", f"stopping a DynamicSupervisor with N = {n:,} idle "
+          "children (all at once, each with its on_stop), per child", "supervision",
+          f"dynamic_stop_N{n}[airsrt]") for n in (1000, 10000, 100000)),
+    Row("pool_1in37", "Supervision", "tells through a pool of 4 workers, one message in 37 "
+        "raising (the worker restarts, the pool keeps serving), per message", "supervision",
+        "pool_1in37[airsrt]"),
+    Row("pool_no_failures", "Supervision", "the same pool, no message raising, per message",
+        "supervision", "pool_no_failures[airsrt]"),
     # Message options
     Row("tell_plain", "Message options", "tell, no options given (N = 50,000 in bursts of 5,000)",
         "options", "tell[plain]"),
