@@ -223,8 +223,9 @@ class EventStream:
 
     def _deliver(self, kind: str, severity: Severity, actor: str | None, details: Mapping[str, Any]) -> None:
         """Keeps an event in the history and hands it to the subscribers listening at its
-        severity. The history holds the event's fields and `recent` builds the records: building
-        a frozen dataclass cost more than the rest of a stop, and most are never read."""
+        severity. The history holds the event's fields and `recent` builds the records: a frozen
+        dataclass per event was a sizeable share of a stop or a restart (each emits several),
+        and most are never read."""
         now = time.time()
         if self._history_on and severity >= self._history_severity:
             self._history.append((kind, severity, now, actor, details))
