@@ -5,7 +5,7 @@ a decision or bookkeeping that belongs to Python -- what a failure means, a cont
 lifecycle, a dead letter to record, an event to publish -- it calls one of the functions below,
 each implemented by the module that owns the concern, with the system (the compiled ``Runtime``)
 as the first argument. ``airsrt/__init__.py`` installs the modules with ``_core._install_seam``,
-whose stub types each parameter with one of these protocols, so mypy checks that every module
+whose signature in ``_core.pyi`` types each parameter with one of these protocols, so mypy checks that every module
 provides every function with the right signature (a module can implement a protocol).
 """
 

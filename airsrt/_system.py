@@ -545,7 +545,7 @@ def run(
                 previous = signal.getsignal(signum)
                 loop.add_signal_handler(signum, on_signal, signum)
                 installed.append((signum, previous))
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Unix
+            except (NotImplementedError, RuntimeError):  # pragma: no cover - loops without signals (Windows)
                 pass
     try:
         try:

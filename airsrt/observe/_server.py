@@ -245,7 +245,7 @@ class Observer:
     # -- pages and data -----------------------------------------------------------------------------
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
-        body, ctype = self._static["index.html"]
+        body, ctype = self._static["observer.html"]
         return web.Response(body=body, content_type=ctype, headers=_NO_STORE)
 
     async def _asset(self, request: web.Request) -> web.StreamResponse:
