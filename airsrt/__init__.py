@@ -97,7 +97,7 @@ from airsrt._timers import Timer
 
 from airsrt import _guardian, _lifecycle, _monitoring, _patterns, _system  # noqa: E402
 
-_core._install(_ref_ops, _supervisor_ops, Actor, Context, _table_for)
+_core._install(_ref_ops, _supervisor_ops, Actor, Context, _table_for, _supervisor_ops.Supervisor)
 _core._install_seam(_lifecycle, _guardian, _patterns, _monitoring, _system)
 
 ActorRef = _core.ActorRef

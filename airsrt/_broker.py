@@ -146,6 +146,7 @@ class Broker(_core.BrokerCore):
             self._patterns.append(sub)
         if isinstance(target, _core.ActorRef):
             self._by_cell.setdefault(target, []).append(sub)
+            target._mark_subscribed()  # so that its stop goes through `_forget`
         self._cache.clear()
         self._system.emit(EV_SUBSCRIBED, target if isinstance(target, _core.ActorRef) else None, {"topic": topic})
         return Subscription(lambda: self._remove(sub), self._system)

@@ -31,6 +31,8 @@ cdef enum:
     CF_READY = 32       # the actor has started at least once (ready() returns at once)
     CF_IDLE_HOOK = 64   # call the runtime's _on_idle when the actor runs out of work
     CF_PARKED = 128     # it told a full BLOCK mailbox: no user message runs until that is queued
+    CF_SUBSCRIBED = 256 # it has had a broker subscription (its stop must tell the broker)
+    CF_OWN_STOP = 512   # context.stop() was called with an empty control lane: the next step
 
 # Backpressure codes (airsrt.Backpressure uses the same values).
 cdef enum:
@@ -106,14 +108,18 @@ cdef object _high_watermark = None
 cdef object _received = None
 cdef object _processed = None
 cdef object _not_running = None         # _system: spawning on a system that is not running
+cdef object _finish_stop = None         # _lifecycle: finish a quiet stop that on_stop disturbed
+cdef object _hook_failed = None         # _lifecycle: a synchronous hook raised (log it)
 
 
 def _install_seam(lifecycle, failures, patterns, monitoring, system):
     """Connects the core to the Python modules it calls back (once, by ``airsrt/__init__``)."""
     global _run_control, _fenced_task_done, _handle_failure, _on_idle, _dead_letter
     global _late_reply, _publish_event, _expired, _slow_handler, _high_watermark, _received
-    global _processed, _not_running
+    global _processed, _not_running, _finish_stop, _hook_failed
     _run_control = lifecycle.run_control
+    _finish_stop = lifecycle.finish_stop
+    _hook_failed = lifecycle.hook_failed
     _fenced_task_done = lifecycle.fenced_task_done
     _handle_failure = failures.handle_failure
     _on_idle = patterns.on_idle
@@ -132,6 +138,7 @@ def _install_seam(lifecycle, failures, patterns, monitoring, system):
 # would prevent); its two __slots__ -- the cell and the Context -- are read and written here
 # through their offsets, taken from the slots' member descriptors.
 cdef object _actor_class = None
+cdef object _supervisor_class = None    # airsrt.Supervisor: its children's exits are its policy
 cdef object _context_class = None
 cdef Py_ssize_t _cell_slot = 0
 cdef Py_ssize_t _context_slot = 0
@@ -148,9 +155,11 @@ cdef dict _tables = {}
 cdef object _table_builder = None
 
 
-def _install(ref_ops, supervisor_ops, actor_class, context_class, table_builder):
+def _install(ref_ops, supervisor_ops, actor_class, context_class, table_builder, supervisor_class):
     """Connects the compiled core to its Python halves (called once by ``airsrt/__init__``)."""
     global _ref_ops, _supervisor_ops, _actor_class, _context_class, _table_builder
+    global _supervisor_class
+    _supervisor_class = supervisor_class
     global _cell_slot, _context_slot
     _ref_ops = ref_ops
     _supervisor_ops = supervisor_ops
@@ -562,7 +571,7 @@ cdef class ActorRef:
     cdef bint has_work(self):
         """Something the dispatcher may run now: a control step, or a user message unless the
         actor is parked behind a full mailbox it sent to."""
-        return self.n_control > 0 or (
+        return self.n_control > 0 or self.flags & CF_OWN_STOP or (
             self.phase == P_ALIVE and mb_count(self) > 0 and not self.flags & CF_PARKED)
 
     cdef int check_level(self, object priority) except -2:
@@ -772,22 +781,7 @@ cdef class ActorRef:
 
     def _unlink(self):
         """Removes this cell from its parent's children."""
-        cdef ActorRef parent = self.parent
-        cdef CellExtra pe
-        if parent is None:
-            return
-        pe = parent.extra
-        if self.prev_sibling is None:
-            pe.first_child = self.next_sibling
-        else:
-            self.prev_sibling.next_sibling = self.next_sibling
-        if self.next_sibling is None:
-            pe.last_child = self.prev_sibling
-        else:
-            self.next_sibling.prev_sibling = self.prev_sibling
-        self.prev_sibling = None
-        self.next_sibling = None
-        self.parent = None
+        unlink(self)
 
     def _children(self):
         """This cell's children, in start order."""
@@ -802,13 +796,7 @@ cdef class ActorRef:
 
     def _release(self):
         """Breaks the cell's cycles once it has stopped for good."""
-        gc_release(self.actor)
-        gc_release(self.ctx)
-        self.actor = None
-        self.ctx = None
-        self.factory = None
-        self.args = ()
-        mb_free(self)
+        release(self)
 
     def _on_task_done(self, task):
         """Done-callback of an async handler's Task (never of a hook's)."""
@@ -1000,6 +988,7 @@ cdef class ActorRef:
             self._bad_move("stopped")
         self.phase = P_STOPPED
         self.sched = S_IDLE
+        self.flags &= ~CF_OWN_STOP
         if shutdown:
             self.flags |= CF_SHUTDOWN
 
@@ -1044,6 +1033,43 @@ cdef class ActorRef:
         else:
             self.flags &= ~CF_IDLE_HOOK
 
+    def _stop_at_once(self):
+        """``ref.stop()`` of an idle actor with nothing attached: stops it here, in the core,
+        and returns True; False (nothing changed) when the stop protocol has work to do."""
+        if self.sched != S_IDLE or not stays_quiet(self, P_ALIVE):
+            return False
+        stop_quietly(self, True)
+        return True
+
+    def _stop_after_handler(self):
+        """``context.stop()`` from the actor's own synchronous handler: queues the stop on the
+        control lane, where the dispatcher ends the actor in the core if nothing is attached
+        to it by then. Returns False (nothing queued) when called from anywhere else."""
+        if self.sched != S_RUNNING or self.rt.current is not self or not (
+                self.phase == P_ALIVE or self.phase == P_STARTING):
+            return False
+        if self.n_control or self.flags & CF_OWN_STOP:
+            self.push_control(_OWN_STOP)  # behind the control steps already queued
+        else:
+            self.flags |= CF_OWN_STOP     # the same step, without a control lane to allocate
+        return True
+
+    def _run_on_stop(self):
+        """Calls a synchronous ``on_stop`` in the actor's context (what it raises is logged)."""
+        run_sync_hook(self, "on_stop")
+
+    @property
+    def _stop_reason(self):
+        """Why the actor stopped (None while it has not): a quiet stop records nothing, and
+        it is always a normal exit."""
+        if self.extra is not None and self.extra.stop_reason is not None:
+            return self.extra.stop_reason
+        return "normal" if self.phase == P_STOPPED else None
+
+    def _mark_subscribed(self):
+        """The broker holds a subscription of this actor: its stop must end it."""
+        self.flags |= CF_SUBSCRIBED
+
     def _build(self, factory, args):
         """Builds an instance with the factory, `self.context` usable from __init__."""
         actor = construct_actor(self, factory, args)
@@ -1073,7 +1099,9 @@ cdef class ActorRef:
 
     def stopped_error(self, msg):
         reason = "restarting" if self.phase == P_RESTARTING else "stopped"
-        if self.extra is not None:
+        if self.phase == P_STOPPED:
+            reason = self._stop_reason
+        elif self.extra is not None:
             if self.extra.stopping is not None:  # stopping now: the request knows why
                 reason = "killed" if self.extra.stopping.killed else self.extra.stopping.reason
             elif self.extra.stop_reason is not None:
@@ -1170,6 +1198,120 @@ cdef class SupervisorRef(ActorRef):
 # or has no handler for it, offer it to the mailbox under its backpressure rule, wake the actor.
 # What a refusal means depends only on who sends (the VIA_* codes); that policy lives in
 # `undeliverable`, `unhandled`, `refused` and `evict`.
+
+# -- the quiet stop -------------------------------------------------------------------------
+#
+# Most actors stop with nothing attached: no children, watchers, timers, name, stash, queued
+# messages or in-flight task, under the guardian or a plain actor rather than a supervisor.
+# For them the stop protocol (airsrt/_lifecycle.py) has nothing to decide or wait for, so the
+# core does it alone: on_stop (if synchronous), then STOPPED, unlinked, counted, announced and
+# released, with no Python frame of its own. Anything else takes the protocol.
+
+# The control step `context.stop()` queues (the dispatcher runs it after the handler).
+cdef tuple _OWN_STOP = ("stop-self",)
+
+
+cdef inline bint extra_quiet(CellExtra e):
+    return e is None or (
+        e.task is None and e.first_child is None and e.stopping is None and e.name is None
+        and e.receive_timeout is None and not e.watchers and not e.watching and not e.timers
+        and not e.stash and not e.pipes and not e.waiting_for)
+
+
+cdef bint stays_quiet(ActorRef cell, unsigned char phase) except -1:
+    """True if stopping `cell` (now in `phase`) leaves the stop protocol nothing to do."""
+    cdef Runtime rt = cell.rt
+    cdef ActorRef parent = cell.parent
+    if type(cell) is not ActorRef or not rt._quiet_stops or rt._closing:
+        return False    # a supervisor's or a remote actor's cell; a node's system; shutdown
+    if cell.phase != phase or cell.flags & (CF_CLOSING | CF_PARKED | CF_IDLE_HOOK | CF_SUBSCRIBED):
+        return False
+    if cell.n_control or cell.n_putters or mb_count(cell) or not extra_quiet(cell.extra):
+        return False
+    if cell.flags & CF_STARTED and cell.table.on_stop_async:
+        return False
+    # A supervisor decides what its child's exit means (restart it, update its records).
+    return parent is None or parent is rt._root or not isinstance(parent.actor, _supervisor_class)
+
+
+cdef int stop_quietly(ActorRef cell, bint final) except -1:
+    """Stops `cell`, for which `stays_quiet` held (`final`: not a restartable exit)."""
+    cdef Runtime rt = cell.rt
+    cell.phase = P_STOPPING
+    if cell.flags & CF_STARTED:
+        cell.flags &= ~CF_STARTED
+        if cell.table.has_on_stop:
+            run_sync_hook(cell, "on_stop")
+            if not stays_quiet(cell, P_STOPPING):
+                _finish_stop(rt, cell, final)   # on_stop left something: the protocol ends it
+                return 0
+    cell.phase = P_STOPPED
+    cell.sched = S_IDLE
+    cell.flags &= ~CF_OWN_STOP
+    unlink(cell)
+    rt.n_stopped += 1
+    if rt.count_event(EV_ACTOR_STOPPED):
+        _publish_event(rt, EV_ACTOR_STOPPED, cell, {"reason": "normal"})
+    release(cell)
+    return 0
+
+
+cdef int run_sync_hook(ActorRef cell, str name) except -1:
+    """Calls a synchronous hook in the actor's context; what it raises is logged (it ends no
+    stop), except KeyboardInterrupt and SystemExit."""
+    cdef object ctx = cell.ctx
+    hook = getattr(cell.actor, name)
+    try:
+        if cell.rt.current is cell:
+            hook()     # its context is entered already
+        else:
+            if ctx is None:
+                ctx = new_context(cell.rt)
+                cell.ctx = ctx
+            PyContext_Enter(ctx)
+            try:
+                hook()
+            finally:
+                PyContext_Exit(ctx)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        _hook_failed(cell.rt, cell, name, exc)
+    return 0
+
+
+cdef int unlink(ActorRef cell) except -1:
+    """Removes `cell` from its parent's children."""
+    cdef ActorRef parent = cell.parent
+    cdef CellExtra pe
+    if parent is None:
+        return 0
+    pe = parent.extra
+    if cell.prev_sibling is None:
+        pe.first_child = cell.next_sibling
+    else:
+        cell.prev_sibling.next_sibling = cell.next_sibling
+    if cell.next_sibling is None:
+        pe.last_child = cell.prev_sibling
+    else:
+        cell.next_sibling.prev_sibling = cell.prev_sibling
+    cell.prev_sibling = None
+    cell.next_sibling = None
+    cell.parent = None
+    return 0
+
+
+cdef int release(ActorRef cell) except -1:
+    """Breaks the cell's cycles once it has stopped for good."""
+    gc_release(cell.actor)
+    gc_release(cell.ctx)
+    cell.actor = None
+    cell.ctx = None
+    cell.factory = None
+    cell.args = ()
+    mb_free(cell)
+    return 0
+
 
 cdef inline int post(ActorRef cell, object msg, object token, double deadline, int level,
                      int via) except -1:

@@ -111,8 +111,8 @@ cdef class ActorRef:
     cdef unsigned char sched
     cdef unsigned char phase
     cdef unsigned char bp
-    cdef unsigned char flags
     cdef unsigned char nlevels          # priority levels (0: an ordinary mailbox)
+    cdef unsigned short flags
     cdef int capacity                   # -1: unbounded
     cdef unsigned int n_control
     cdef unsigned int n_putters
@@ -188,6 +188,7 @@ cdef class Runtime:
 
     cdef public bint _running
     cdef public bint _closing
+    cdef public bint _quiet_stops     # may stop an actor with nothing attached in the core alone
     cdef public int throughput
     cdef public Py_ssize_t batch_limit
     cdef public double batch_seconds

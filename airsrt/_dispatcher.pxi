@@ -196,6 +196,7 @@ cdef class Runtime:
         self._names = {}
         self.event_threshold = 20
         self.heap = NULL
+        self._quiet_stops = True
 
     def __dealloc__(self):
         cdef Py_ssize_t i
@@ -500,10 +501,17 @@ cdef class Runtime:
         self.current = cell
         try:
             while n < self.throughput:
-                if cell.n_control:
+                if cell.flags & CF_OWN_STOP or cell.n_control:
                     n += 1
-                    item = cell.extra.control.popleft()
-                    cell.n_control -= 1
+                    if cell.flags & CF_OWN_STOP:
+                        cell.flags &= ~CF_OWN_STOP
+                        item = _OWN_STOP
+                    else:
+                        item = cell.extra.control.popleft()
+                        cell.n_control -= 1
+                    if item is _OWN_STOP and stays_quiet(cell, P_ALIVE):
+                        stop_quietly(cell, False)
+                        break
                     _run_control(self, cell, item)
                     if cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break

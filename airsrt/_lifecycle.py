@@ -122,6 +122,8 @@ def run_control(system: ActorSystem, cell: ActorRef, item: tuple[Any, ...]) -> N
             raise exc
     elif kind == "stop":
         begin_stop(system, cell, item[1])
+    elif kind == "stop-self":  # context.stop() with the normal reason (see stop_self)
+        begin_stop(system, cell, StopRequest("normal", system._child_grace(cell), final=False))
     elif kind == "terminated":
         _deliver_terminated_now(system, cell, item[1])
     elif kind == "call":
@@ -280,6 +282,8 @@ def stop_self(cell: ActorRef, reason: ExitReason = "normal", error: BaseExceptio
             f"got {reason!r}; to end the actor abnormally (so a transient child is restarted), "
             "raise an exception from the handler instead"
         )
+    if reason == "normal" and error is None and cell._stop_after_handler():
+        return  # queued for after the handler; the core ends the actor if nothing is attached
     system = cell.system
     request_stop(system, cell, StopRequest(reason, system._child_grace(cell), final=False, error=error))
 
@@ -370,7 +374,7 @@ def _terminate_now(system: ActorSystem, cell: ActorRef, req: StopRequest) -> boo
         if table.on_stop_async:
             return False
         cell._end_started()
-        _run_hook_sync(system, cell, "on_stop")
+        cell._run_on_stop()
     else:
         cell._end_started()
     return True
@@ -406,7 +410,7 @@ async def _terminate(system: ActorSystem, cell: ActorRef, req: StopRequest) -> N
     if not (cell._end_started() and table.has_on_stop and not req.killed):
         return
     if not table.on_stop_async:
-        _run_hook_sync(system, cell, "on_stop")
+        cell._run_on_stop()
         return
     try:
         result = _run_in_context(system, cell, cell._actor.on_stop)
@@ -513,6 +517,12 @@ def stop_child(system: ActorSystem, child: ActorRef, parent_req: StopRequest) ->
         shutdown=parent_req.shutdown,
     )
     return request_stop(system, child, req)
+
+
+def finish_stop(system: ActorSystem, cell: ActorRef, final: bool) -> None:
+    """The core began a quiet stop and ran ``on_stop``, which attached something to the actor
+    (a message, a timer, a watch...): the protocol settles it (see ``_core.stop_quietly``)."""
+    finalize(system, cell, StopRequest("normal", system._child_grace(cell), final=final))
 
 
 def finalize(system: ActorSystem, cell: ActorRef, req: StopRequest) -> None:
@@ -808,7 +818,7 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
         watcher_extra.watching = {}
     watcher_extra.watching[target] = None
     if target._phase == PHASE_STOPPED:
-        reason = target._extra.stop_reason if target._has_extra else None
+        reason = target._stop_reason
         watcher._push_control(("terminated", Terminated(target, reason if reason is not None else "stopped")))
         return
     target_extra = target._extra
@@ -845,13 +855,10 @@ def _run_in_context(system: ActorSystem, cell: ActorRef, fn: Any) -> Any:
     return cell._ctx.run(fn)
 
 
-def _run_hook_sync(system: ActorSystem, cell: ActorRef, name: str) -> None:
-    try:
-        _run_in_context(system, cell, getattr(cell._actor, name))
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException:
-        log.exception("%s.%s raised", cell.name, name)
+def hook_failed(system: ActorSystem, cell: ActorRef, name: str, exc: BaseException) -> None:
+    """A synchronous hook (``on_stop``, run by the core's ``run_sync_hook``) raised: logged;
+    the stop goes on."""
+    log.error("%s.%s raised", cell.name, name, exc_info=exc)
 
 
 def _hook_task(system: ActorSystem, cell: ActorRef, awaitable: Any) -> asyncio.Task[Any]:
@@ -891,6 +898,8 @@ __all__ = [
     "end_incarnation",
     "fenced_task_done",
     "finalize",
+    "finish_stop",
+    "hook_failed",
     "notify",
     "reincarnate",
     "request_stop",

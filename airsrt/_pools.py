@@ -300,7 +300,7 @@ class PoolRef:
         if gave_up is not None:
             why = f"pool {self.name} is not serving: {gave_up}"
         else:
-            reason = sup._extra.stop_reason if sup._has_extra else None
+            reason = sup._stop_reason
             why = f"pool {self.name} is not serving: it was stopped (reason: {reason or 'stopped'!r})"
         system.n_sent += 1
         if system._on_thread():

@@ -101,9 +101,9 @@ async def stop(ref: ActorRef, drain: bool = False, timeout: float | None = 5.0) 
         raise ConfigurationError(
             f"stop timeout must be seconds >= 0 (0 cancels at once) or None, got {timeout!r}"
         )
-    system = ref.system
-    if ref._phase == PHASE_STOPPED:
+    if ref._phase == PHASE_STOPPED or ref._stop_at_once():
         return
+    system = ref.system
     request = lifecycle.StopRequest("normal", timeout, drain=bool(drain), final=True)
     waiter = lifecycle.request_stop(system, ref, request)
     if waiter is not None:

@@ -23,13 +23,20 @@ __all__ = ["FailureSeam", "LifecycleSeam", "MonitoringSeam", "PatternSeam", "Sys
 
 
 class LifecycleSeam(Protocol):
-    """``airsrt._lifecycle``: the control lane and the Tasks the stop protocol abandoned."""
+    """``airsrt._lifecycle``: the control lane, the Tasks the stop protocol abandoned, and the
+    ends of stops the core began alone."""
 
     def run_control(self, system: ActorSystem, cell: ActorRef, item: tuple[Any, ...]) -> None:
         """Runs one control step (start, stop, a failure to decide, a Terminated notice)."""
 
     def fenced_task_done(self, system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
         """A handler Task the actor had moved on from has ended; its reply is late."""
+
+    def finish_stop(self, system: ActorSystem, cell: ActorRef, final: bool) -> None:
+        """Ends a stop the core began alone, after ``on_stop`` attached something to the actor."""
+
+    def hook_failed(self, system: ActorSystem, cell: ActorRef, name: str, exc: BaseException) -> None:
+        """A synchronous hook raised (it is logged; the stop goes on)."""
 
 
 class FailureSeam(Protocol):

@@ -466,7 +466,10 @@ class Supervisor(Actor):
         started: list[_Child] = []
         for child in list(self._children.values()):
             try:
-                await self._start(child)
+                ref = self._spawn_child(child) if child.spec.node is None else None
+                # Most children have no on_start and no health check: ready once spawned.
+                if ref is None or not ref._flags & FLAG_READY or child.spec.health is not None:
+                    await self._start(child, ref)
             except ActorStartError:
                 for each in reversed(started):
                     await self._stop_for_good(each, "shutdown")
@@ -481,12 +484,14 @@ class Supervisor(Actor):
     def on_error(self, error: BaseException, msg: Any) -> ErrorAction:
         return ErrorAction.ESCALATE
 
-    async def _start(self, child: _Child) -> ActorRef | None:
-        """Spawns a child from its spec and waits until it has started; None if its
-        ``on_start`` returned IGNORE (it is then not running, and not an error)."""
+    async def _start(self, child: _Child, ref: ActorRef | None = None) -> ActorRef | None:
+        """Spawns a child from its spec (unless given its fresh `ref`) and waits until it has
+        started; None if its ``on_start`` returned IGNORE (it is then not running, and not an
+        error)."""
         child.starting = True
         try:
-            ref = self._spawn_child(child)
+            if ref is None:
+                ref = self._spawn_child(child)
             if not ref._flags & FLAG_READY:  # it has an on_start (a child without is ready)
                 try:
                     await ref.ready()
@@ -1088,7 +1093,7 @@ def _gone(ref: ActorRef, what: str) -> ActorStoppedError:
     if gave_up is not None:
         why = str(gave_up)
     else:
-        reason = ref._extra.stop_reason if ref._has_extra else None
+        reason = ref._stop_reason
         if reason is None and ref._has_extra and ref._extra.stopping is not None:
             reason = ref._extra.stopping.reason
         why = f"{ref.name} has stopped (reason: {reason if reason is not None else 'stopped'!r})"

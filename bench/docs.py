@@ -48,10 +48,11 @@ WHY = {
                 "receive and the handling. airsrt's own dispatch adds little over the bare call "
                 "(its mailbox dequeue + handle row), so per message the gap is mostly the "
                 "interpreter.",
-    "skynet": "Every node stops itself after it answers. Stopping an airsrt actor runs its "
-              "lifecycle -- on_stop, leaving its parent, failing what it still owes, events -- in "
-              "Python; a BEAM process that returns just frees its heap. Moving the lifecycle into "
-              "the compiled core is what the core work under way aims at.",
+    "skynet": "Every node stops itself after it answers. The compiled core stops an actor with "
+              "nothing attached (its on_stop, leaving its parent, the count and the event) without "
+              "a Python frame of its own, but each node still runs its on_start, its handler and "
+              "its call to context.stop() in Python, and is built as a Python object; a BEAM "
+              "process that returns just frees its heap.",
 }
 WHY_TITLES = {"spawn": "Spawn and memory", "ask_eager": "Request-reply to an idle actor",
               "ask_queued": "Request-reply behind other work", "fanout": "Fan-out",

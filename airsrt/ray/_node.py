@@ -55,6 +55,12 @@ class NodeSystem(ActorSystem):
 
     _node: Node | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A stop here may concern another node (a child hosted for a remote parent reports its
+        # exit there), which only the stop protocol knows: no stop is done by the core alone.
+        self._quiet_stops = False
+
     def _supervisor_of(self, cell: _core.ActorRef) -> Any:
         node = self._node
         if node is not None:
