@@ -298,6 +298,9 @@ def begin_stop(system: ActorSystem, cell: ActorRef, req: StopRequest) -> asyncio
         return None
     extra = cell._extra
     current: StopRequest | None = extra.stopping
+    if current is None and cell._phase == PHASE_STOPPING:
+        req.resolve()  # the core is stopping it alone (its on_stop asked again): nothing to add
+        return None
     if current is not None:
         if req.future is not None and req.future is not current.future:
             current.waiter(system.loop).add_done_callback(lambda _: req.resolve())

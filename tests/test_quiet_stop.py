@@ -181,6 +181,31 @@ async def test_an_on_stop_that_attaches_something_hands_over_to_the_protocol(
         assert system.dead_letters.counts().get("stopped") == 1
 
 
+async def test_an_on_stop_that_asks_for_its_own_stop_again_changes_nothing() -> None:
+    class Twice(Actor):
+        def __init__(self, log: list[str]) -> None:
+            self.log = log
+
+        @handler
+        def quit(self, msg: Quit) -> None:
+            self.context.stop()
+
+        def on_stop(self) -> None:
+            self.context.stop()
+            self.log.append("on_stop")
+
+    async with airsrt.ActorSystem() as system:
+        log: list[str] = []
+        outside, itself = system.spawn(Twice, log), system.spawn(Twice, log)
+        await outside.ready()
+        await outside.stop()
+        itself.tell(Quit())
+        while itself.is_alive:
+            await airsrt_sleep()
+        assert log == ["on_stop", "on_stop"]
+        assert not outside.is_alive
+
+
 async def test_an_on_stop_that_raises_is_logged_and_the_actor_stops(caplog: pytest.LogCaptureFixture) -> None:
     class Faulty(Actor):
         @handler
