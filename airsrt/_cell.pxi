@@ -32,7 +32,7 @@ cdef enum:
     CF_IDLE_HOOK = 64   # call the runtime's _on_idle when the actor runs out of work
     CF_PARKED = 128     # it told a full BLOCK mailbox: no user message runs until that is queued
     CF_SUBSCRIBED = 256 # it has had a broker subscription (its stop must tell the broker)
-    CF_OWN_STOP = 512   # context.stop() was called with an empty control lane: the next step
+    CF_OWN_STOP = 512   # context.stop() with an empty control lane: stopping is its next step
 
 # Backpressure codes (airsrt.Backpressure uses the same values).
 cdef enum:
@@ -158,14 +158,13 @@ cdef object _table_builder = None
 def _install(ref_ops, supervisor_ops, actor_class, context_class, table_builder, supervisor_class):
     """Connects the compiled core to its Python halves (called once by ``airsrt/__init__``)."""
     global _ref_ops, _supervisor_ops, _actor_class, _context_class, _table_builder
-    global _supervisor_class
-    _supervisor_class = supervisor_class
-    global _cell_slot, _context_slot
+    global _supervisor_class, _cell_slot, _context_slot
     _ref_ops = ref_ops
     _supervisor_ops = supervisor_ops
     _actor_class = actor_class
     _context_class = context_class
     _table_builder = table_builder
+    _supervisor_class = supervisor_class
     _cell_slot = slot_offset(actor_class, "_airsrt_cell")
     _context_slot = slot_offset(actor_class, "_airsrt_context")
 
@@ -1042,9 +1041,10 @@ cdef class ActorRef:
         return True
 
     def _stop_after_handler(self):
-        """``context.stop()`` from the actor's own synchronous handler: queues the stop on the
-        control lane, where the dispatcher ends the actor in the core if nothing is attached
-        to it by then. Returns False (nothing queued) when called from anywhere else."""
+        """``context.stop()`` from the actor's own synchronous handler (or ``on_start``):
+        queues the stop as its next control step, which the dispatcher serves by ending the
+        actor in the core if nothing is attached to it by then. Returns False (nothing queued)
+        when called from anywhere else."""
         if self.sched != S_RUNNING or self.rt.current is not self or not (
                 self.phase == P_ALIVE or self.phase == P_STARTING):
             return False
