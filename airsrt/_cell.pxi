@@ -33,6 +33,7 @@ cdef enum:
     CF_PARKED = 128     # it told a full BLOCK mailbox: no user message runs until that is queued
     CF_SUBSCRIBED = 256 # it has had a broker subscription (its stop must tell the broker)
     CF_OWN_STOP = 512   # context.stop() with an empty control lane: stopping is its next step
+    CF_START_DUE = 1024 # spawned with an on_start, not yet run: its first control step
 
 # Backpressure codes (airsrt.Backpressure uses the same values).
 cdef enum:
@@ -109,6 +110,7 @@ cdef object _received = None
 cdef object _processed = None
 cdef object _not_running = None         # _system: spawning on a system that is not running
 cdef object _finish_stop = None         # _lifecycle: finish a quiet stop that on_stop disturbed
+cdef object _start_returned = None      # _lifecycle: on_start raised, or returned something
 cdef object _hook_failed = None         # _lifecycle: a synchronous hook raised (log it)
 
 
@@ -116,9 +118,10 @@ def _install_seam(lifecycle, failures, patterns, monitoring, system):
     """Connects the core to the Python modules it calls back (once, by ``airsrt/__init__``)."""
     global _run_control, _fenced_task_done, _handle_failure, _on_idle, _dead_letter
     global _late_reply, _publish_event, _expired, _slow_handler, _high_watermark, _received
-    global _processed, _not_running, _finish_stop, _hook_failed
+    global _processed, _not_running, _finish_stop, _hook_failed, _start_returned
     _run_control = lifecycle.run_control
     _finish_stop = lifecycle.finish_stop
+    _start_returned = lifecycle.start_returned
     _hook_failed = lifecycle.hook_failed
     _fenced_task_done = lifecycle.fenced_task_done
     _handle_failure = failures.handle_failure
@@ -570,7 +573,7 @@ cdef class ActorRef:
     cdef bint has_work(self):
         """Something the dispatcher may run now: a control step, or a user message unless the
         actor is parked behind a full mailbox it sent to."""
-        return self.n_control > 0 or self.flags & CF_OWN_STOP or (
+        return self.n_control > 0 or self.flags & (CF_OWN_STOP | CF_START_DUE) or (
             self.phase == P_ALIVE and mb_count(self) > 0 and not self.flags & CF_PARKED)
 
     cdef int check_level(self, object priority) except -2:
@@ -944,11 +947,15 @@ cdef class ActorRef:
     def _mark_started(self):
         """``on_start`` of the current incarnation succeeded: messages may flow (if a stop
         overtook the start, it only records that ``on_stop`` is due)."""
-        if self.phase == P_STOPPED:
-            self._bad_move("started")
-        self.flags |= CF_STARTED | CF_READY
-        if self.phase == P_STARTING:
-            self.phase = P_ALIVE
+        mark_started(self)
+
+    def _run_start(self):
+        """Runs the start step: ``on_start`` of the current incarnation (see `run_start`)."""
+        run_start(self)
+
+    def _started(self):
+        """``on_start`` succeeded: started, announced, ``ready()`` released, rescheduled."""
+        start_succeeded(self)
 
     def _mark_start_failed(self):
         """``on_start`` (or the factory, on a restart) raised: the supervisor decides."""
@@ -987,7 +994,7 @@ cdef class ActorRef:
             self._bad_move("stopped")
         self.phase = P_STOPPED
         self.sched = S_IDLE
-        self.flags &= ~CF_OWN_STOP
+        self.flags &= ~(CF_OWN_STOP | CF_START_DUE)
         if shutdown:
             self.flags |= CF_SHUTDOWN
 
@@ -1016,7 +1023,8 @@ cdef class ActorRef:
         self.rt.n_restarts += 1
         if self.sched == S_BUSY:
             self.sched = S_IDLE  # the old incarnation's task has ended (or was abandoned)
-        self.flags &= ~(CF_STARTED | CF_START_FAILED)
+        # (a first start still due is the old incarnation's: the caller queues the new one's)
+        self.flags &= ~(CF_STARTED | CF_START_FAILED | CF_START_DUE)
         if table.has_on_start:
             self.phase = P_STARTING
             return False
@@ -1052,6 +1060,7 @@ cdef class ActorRef:
             self.push_control(_OWN_STOP)  # behind the control steps already queued
         else:
             self.flags |= CF_OWN_STOP     # the same step, without a control lane to allocate
+            # (no need to schedule: the dispatcher looks for it before its next message)
         return True
 
     def _run_on_stop(self):
@@ -1199,6 +1208,54 @@ cdef class SupervisorRef(ActorRef):
 # What a refusal means depends only on who sends (the VIA_* codes); that policy lives in
 # `undeliverable`, `unhandled`, `refused` and `evict`.
 
+# -- the start step -------------------------------------------------------------------------
+#
+# An actor with an on_start begins in STARTING, its start as its first control step. A
+# synchronous on_start that returns None -- nearly all of them -- is finished here; one that
+# raises, or returns an awaitable or IGNORE, goes to the Python layer (`_start_returned`), which
+# decides what that means.
+
+cdef int run_start(ActorRef cell) except -1:
+    try:
+        result = cell.actor.on_start()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        _start_returned(cell.rt, cell, None, exc)
+        return 0
+    if result is None:
+        start_succeeded(cell)
+    else:
+        _start_returned(cell.rt, cell, result, None)
+    return 0
+
+
+cdef int mark_started(ActorRef cell) except -1:
+    if cell.phase == P_STOPPED:
+        cell._bad_move("started")
+    cell.flags |= CF_STARTED | CF_READY
+    if cell.phase == P_STARTING:
+        cell.phase = P_ALIVE
+    return 0
+
+
+cdef int start_succeeded(ActorRef cell) except -1:
+    cdef Runtime rt = cell.rt
+    cdef list waiters
+    mark_started(cell)
+    if rt.count_event(EV_ACTOR_STARTED):
+        _publish_event(rt, EV_ACTOR_STARTED, cell, {"incarnation": cell.incarnation_})
+    if cell.extra is not None and cell.extra.ready_waiters:
+        waiters = cell.extra.ready_waiters
+        cell.extra.ready_waiters = None
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+    if cell.sched == S_IDLE and cell.has_work():
+        rt.schedule(cell)
+    return 0
+
+
 # -- the quiet stop -------------------------------------------------------------------------
 #
 # Most actors stop with nothing attached: no children, watchers, timers, name, stash, queued
@@ -1209,6 +1266,8 @@ cdef class SupervisorRef(ActorRef):
 
 # The control step `context.stop()` queues (the dispatcher runs it after the handler).
 cdef tuple _OWN_STOP = ("stop-self",)
+# The first control step of an actor spawned with an on_start (a flag until it runs).
+cdef tuple _START = ("start",)
 
 
 cdef inline bint extra_quiet(CellExtra e):

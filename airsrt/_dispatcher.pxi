@@ -403,7 +403,8 @@ cdef class Runtime:
             _publish_event(self, EV_ACTOR_SPAWNED, cell, None)
         if table.has_on_start:
             cell.phase = P_STARTING
-            cell.push_control(("start",))
+            cell.flags |= CF_START_DUE  # the lane's first step, without a lane to allocate
+            self.schedule(cell)
         else:
             cell.phase = P_ALIVE
             cell.flags |= CF_STARTED | CF_READY
@@ -501,18 +502,24 @@ cdef class Runtime:
         self.current = cell
         try:
             while n < self.throughput:
-                if cell.flags & CF_OWN_STOP or cell.n_control:
+                if cell.flags & (CF_OWN_STOP | CF_START_DUE) or cell.n_control:
                     n += 1
-                    if cell.flags & CF_OWN_STOP:
+                    if cell.flags & CF_START_DUE:
+                        cell.flags &= ~CF_START_DUE
+                        item = _START
+                    elif cell.flags & CF_OWN_STOP:
                         cell.flags &= ~CF_OWN_STOP
                         item = _OWN_STOP
                     else:
                         item = cell.extra.control.popleft()
                         cell.n_control -= 1
-                    if item is _OWN_STOP and stays_quiet(cell, P_ALIVE):
+                    if item is _START:
+                        run_start(cell)
+                    elif item is _OWN_STOP and stays_quiet(cell, P_ALIVE):
                         stop_quietly(cell, False)
                         break
-                    _run_control(self, cell, item)
+                    else:
+                        _run_control(self, cell, item)
                     if cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break
                     continue

@@ -136,23 +136,24 @@ def run_control(system: ActorSystem, cell: ActorRef, item: tuple[Any, ...]) -> N
 
 
 def start_actor(system: ActorSystem, cell: ActorRef) -> None:
-    """Runs ``on_start`` of the current incarnation (sync inline, async in a hook Task)."""
-    try:
-        result = cell._actor.on_start()
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as exc:
+    """Runs ``on_start`` of the current incarnation: the core calls it, finishes a synchronous
+    start itself and hands anything else to `start_returned`."""
+    cell._run_start()
+
+
+def start_returned(system: ActorSystem, cell: ActorRef, result: Any, exc: BaseException | None) -> None:
+    """``on_start`` raised `exc`, or returned `result` (not None): an awaitable runs in a hook
+    Task, ``IGNORE`` declines to start, anything else counts as started."""
+    if exc is not None:
         start_failed(system, cell, exc)
-        return
-    if inspect.isawaitable(result):
+    elif inspect.isawaitable(result):
         task = _hook_task(system, cell, result)
         cell._task_began()
         task.add_done_callback(functools.partial(_start_done, system, cell))
-        return
-    if result is _actor.IGNORE:
+    elif result is _actor.IGNORE:
         start_ignored(system, cell)
-        return
-    started(system, cell)
+    else:
+        started(system, cell)
 
 
 def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
@@ -177,10 +178,7 @@ def _start_done(system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) ->
 
 def started(system: ActorSystem, cell: ActorRef) -> None:
     """Marks the current incarnation started and lets messages flow."""
-    cell._mark_started()
-    system.emit(EV_STARTED, cell, {"incarnation": cell.incarnation})
-    _settle_ready_waiters(cell, None)
-    cell._reschedule()
+    cell._started()
 
 
 def start_failed(system: ActorSystem, cell: ActorRef, exc: BaseException) -> None:
@@ -912,6 +910,7 @@ __all__ = [
     "run_control",
     "start_actor",
     "start_ignored",
+    "start_returned",
     "stop_ignored",
     "stop_self",
     "suspend",

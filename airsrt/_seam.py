@@ -32,6 +32,9 @@ class LifecycleSeam(Protocol):
     def fenced_task_done(self, system: ActorSystem, cell: ActorRef, task: asyncio.Task[Any]) -> None:
         """A handler Task the actor had moved on from has ended; its reply is late."""
 
+    def start_returned(self, system: ActorSystem, cell: ActorRef, result: Any, exc: BaseException | None) -> None:
+        """``on_start`` raised, or returned something other than None (an awaitable, IGNORE)."""
+
     def finish_stop(self, system: ActorSystem, cell: ActorRef, final: bool) -> None:
         """Ends a stop the core began alone, after ``on_stop`` attached something to the actor."""
 
