@@ -84,6 +84,13 @@ async def drained(ref: airsrt.ActorRef) -> None:
     await settle()
 
 
+async def until(condition: Callable[[], object], seconds: float = 10.0) -> None:
+    """Waits for `condition()` to hold: a failure after `seconds`, never a hang."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.001)
+
+
 def per_sender(seen: list[tuple[int, int]]) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {}
     for sender, seq in seen:

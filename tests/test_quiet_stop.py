@@ -9,12 +9,12 @@ everything else still takes the protocol, including an ``on_stop`` that attaches
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 from typing import Any
 
 import pytest
+from reliability_kit import until
 
 import airsrt
 from airsrt import Actor, handler
@@ -121,8 +121,7 @@ async def test_context_stop_is_finished_by_the_core_after_the_handler(protocol_c
         ref = system.spawn(Hooked, log)
         await ref.ready()
         ref.tell(Quit())
-        while ref.is_alive:
-            await airsrt_sleep()
+        await until(lambda: not ref.is_alive)
         assert protocol_calls == []
         await _check_stopped(system, ref, log)
 
@@ -142,8 +141,7 @@ async def test_a_child_of_a_plain_actor_leaves_its_parent(protocol_calls: list[s
         child = await parent.ask(Ping())
         assert await parent.ask(0) == 1
         child.tell(Quit())
-        while child.is_alive:
-            await airsrt_sleep()
+        await until(lambda: not child.is_alive)
         assert await parent.ask(0) == 0
         assert protocol_calls == []
 
@@ -200,8 +198,7 @@ async def test_an_on_stop_that_asks_for_its_own_stop_again_changes_nothing() -> 
         await outside.ready()
         await outside.stop()
         itself.tell(Quit())
-        while itself.is_alive:
-            await airsrt_sleep()
+        await until(lambda: not itself.is_alive)
         assert log == ["on_stop", "on_stop"]
         assert not outside.is_alive
 
@@ -248,10 +245,5 @@ async def test_a_supervised_child_that_stops_itself_is_its_supervisors_decision(
         child = sup.child("w")
         first = child.incarnation
         child.tell(Quit())
-        while child.incarnation == first:
-            await airsrt_sleep()
+        await until(lambda: child.incarnation != first)
         assert await sup.child("w").ask(Ping()) == "pong"  # permanent: restarted
-
-
-async def airsrt_sleep() -> None:
-    await asyncio.sleep(0.001)

@@ -12,6 +12,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from reliability_kit import until
 
 import airsrt
 from airsrt import Actor, handler
@@ -94,8 +95,7 @@ async def test_context_stop_in_on_start_stops_after_the_start() -> None:
         ref = system.spawn(Leaf, log)
         ref.tell("never handled")
         await ref.ready()
-        while ref.is_alive:
-            await asyncio.sleep(0.001)
+        await until(lambda: not ref.is_alive)
         assert log == ["on_start", "on_stop"]
         assert system.dead_letters.counts().get("stopped") == 1
 
@@ -125,8 +125,7 @@ async def test_what_the_core_hands_over(outcome: str) -> None:
                 await ref.ready()
         elif outcome == "ignore":
             await ref.ready()
-            while ref.is_alive:
-                await asyncio.sleep(0.001)
+            await until(lambda: not ref.is_alive)
         else:
             await ref.ready()
             assert await ref.ask(7) == 7

@@ -118,10 +118,13 @@ async def test_cancel_drops_a_tick_already_queued(actor_system):
             await msg.wait()
 
     ref = actor_system.spawn(Busy, log)
-    timer = await ref.ask(Schedule(0, Tick("queued")))
+    # The tick is due a little later, so that the actor is busy when it fires even if the ask
+    # (and with it the timer) did not run at once (a delay of 0 could fire before the release).
+    timer = await ref.ask(Schedule(0.05, Tick("queued")))
     ref.tell(release)  # the actor gets busy; the tick fires and queues behind it
-    while not (ref.stats().state == "BUSY" and ref.mailbox_size() == 1):
-        await asyncio.sleep(0)
+    async with asyncio.timeout(10):  # a failure, not a hang, if it never does
+        while not (ref.stats().state == "BUSY" and ref.mailbox_size() == 1):
+            await asyncio.sleep(0.001)
     timer.cancel()
     release.set()
     assert await ref.ask(Ticks()) == []  # the tick was dropped, not handled
