@@ -1110,11 +1110,9 @@ cdef class ActorRef:
         reason = "restarting" if self.phase == P_RESTARTING else "stopped"
         if self.phase == P_STOPPED:
             reason = self._stop_reason
-        elif self.extra is not None:
-            if self.extra.stopping is not None:  # stopping now: the request knows why
-                reason = "killed" if self.extra.stopping.killed else self.extra.stopping.reason
-            elif self.extra.stop_reason is not None:
-                reason = self.extra.stop_reason
+        elif self.extra is not None and self.extra.stopping is not None:
+            # stopping now: the request knows why
+            reason = "killed" if self.extra.stopping.killed else self.extra.stopping.reason
         return ActorStoppedError(
             f"{self.display_name()} has stopped (reason: {reason}); {type(msg).__name__} was not "
             "answered (look the actor up again, or watch it to learn when it stops)",
@@ -1266,8 +1264,6 @@ cdef int start_succeeded(ActorRef cell) except -1:
 
 # The control step `context.stop()` queues (the dispatcher runs it after the handler).
 cdef tuple _OWN_STOP = ("stop-self",)
-# The first control step of an actor spawned with an on_start (a flag until it runs).
-cdef tuple _START = ("start",)
 
 
 cdef inline bint extra_quiet(CellExtra e):

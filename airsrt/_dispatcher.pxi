@@ -506,19 +506,17 @@ cdef class Runtime:
                     n += 1
                     if cell.flags & CF_START_DUE:
                         cell.flags &= ~CF_START_DUE
-                        item = _START
-                    elif cell.flags & CF_OWN_STOP:
-                        cell.flags &= ~CF_OWN_STOP
-                        item = _OWN_STOP
-                    else:
-                        item = cell.extra.control.popleft()
-                        cell.n_control -= 1
-                    if item is _START:
                         run_start(cell)
-                    elif item is _OWN_STOP and stays_quiet(cell, P_ALIVE):
-                        stop_quietly(cell, False)
-                        break
                     else:
+                        if cell.flags & CF_OWN_STOP:
+                            cell.flags &= ~CF_OWN_STOP
+                            item = _OWN_STOP
+                        else:
+                            item = cell.extra.control.popleft()
+                            cell.n_control -= 1
+                        if item is _OWN_STOP and stays_quiet(cell, P_ALIVE):
+                            stop_quietly(cell, False)
+                            break
                         _run_control(self, cell, item)
                     if cell.sched != S_RUNNING or ctx is not cell.ctx:
                         break

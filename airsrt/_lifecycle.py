@@ -819,8 +819,7 @@ def watch(watcher: ActorRef, target: ActorRef) -> None:
         watcher_extra.watching = {}
     watcher_extra.watching[target] = None
     if target._phase == PHASE_STOPPED:
-        reason = target._stop_reason
-        watcher._push_control(("terminated", Terminated(target, reason if reason is not None else "stopped")))
+        watcher._push_control(("terminated", Terminated(target, target._stop_reason)))
         return
     target_extra = target._extra
     if target_extra.watchers is None:
