@@ -187,6 +187,19 @@ cdef class AskFuture:
         # ask builds no StopIteration (about twice asyncio's own done-future cost, a third of
         # raising it from a __next__).
         if self.fstate == F_PENDING:
+            if self._step_behind_dispatcher():
+                # A bare yield: the Task's next step is queued behind the dispatcher, which
+                # is already due in this loop iteration and will usually answer the ask first;
+                # then the ask costs one turn of the loop instead of two (no wake-up callback,
+                # no second select). A cancel of the Task meanwhile is seen by the dispatcher
+                # before it runs the handler (withdrawn_by_waiter), as cancel() would be.
+                try:
+                    yield None
+                except BaseException as exc:
+                    self._left_behind(exc)
+                    raise
+                self.waiter = None
+        if self.fstate == F_PENDING:
             self._asyncio_future_blocking = True
             yield self
             if self.fstate == F_PENDING:
@@ -225,6 +238,40 @@ cdef class AskFuture:
             f"AskFuture does not support {what}(): the answer comes from {target}'s handler "
             "(cancel() withdraws the ask; to answer for an actor, use a TestProbe or an asyncio.Future)"
         )
+
+    # -- awaiting behind the dispatcher ----------------------------------------------------
+
+    cdef bint _step_behind_dispatcher(self) except -1:
+        """True, with the awaiting Task kept as this ask's waiter, if the Task's next step can
+        wait for the dispatcher's turn instead of a wake-up: the target is on the run queue and
+        the dispatcher is due (or running) on this loop. False otherwise (the ask then blocks
+        the Task on itself, as any future does)."""
+        cdef Runtime rt = self.rt
+        cdef ActorRef target = self.target
+        if rt is None or target is None or not rt.armed or target.sched != S_SCHEDULED:
+            return False
+        if PyThread_get_thread_ident() != rt.thread_id:
+            return False
+        task = _current_task(rt.loop)
+        if task is None:
+            return False    # driven by something other than an asyncio Task
+        try:
+            self.waiter_cancels = task.cancelling()
+        except AttributeError:
+            return False    # a task factory's own Task-like without cancel accounting
+        self.waiter = task
+        return True
+
+    cdef int _left_behind(self, BaseException exc) except -1:
+        """The Task stopped waiting behind the dispatcher (cancelled, or its coroutine closed):
+        a pending ask is withdrawn, and an answer its handler already gave goes where a reply
+        after a cancel always goes, to the dead letters as a ``late_reply``."""
+        self.waiter = None
+        if self.fstate == F_PENDING:
+            self.cancel(exc.args[0] if isinstance(exc, _CancelledError) and exc.args else None)
+        elif self.fstate == F_FINISHED and self.started:
+            _late_reply(self.rt, self.target, self._exception if self._exception is not None else self._result)
+        return 0
 
     # -- settling (compiled callers only) --------------------------------------------------
 
@@ -303,6 +350,18 @@ def _fail_stopped(AskFuture fut not None):
     error = fut.target.stopped_error(fut.msg) if fut.target is not None else ActorStoppedError(
         "the actor system shut down before this ask was answered")
     return fut._settle(None, error)
+
+
+cdef bint withdrawn_by_waiter(AskFuture fut) except -1:
+    """True (and the ask withdrawn) if the Task awaiting `fut` behind the dispatcher was asked
+    to cancel since it yielded: the dispatcher checks this before running the handler, so a
+    cancel that would have withdrawn a blocked ask still withdraws it."""
+    task = fut.waiter
+    if task.cancelling() <= fut.waiter_cancels:
+        return False
+    fut.waiter = None
+    fut.cancel()
+    return True
 
 
 cdef AskFuture new_ask(Runtime rt, ActorRef target, object msg):

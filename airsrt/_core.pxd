@@ -56,6 +56,11 @@ cdef class AskFuture:
     cdef double deadline
     cdef double timeout
     cdef Py_ssize_t hindex        # position in the runtime's deadline heap, -1 when absent
+    cdef object waiter            # the Task awaiting it behind the dispatcher (a bare yield)
+    cdef Py_ssize_t waiter_cancels    # that Task's cancelling() when it yielded
+
+    cdef bint _step_behind_dispatcher(self) except -1
+    cdef int _left_behind(self, BaseException exc) except -1
 
     cdef bint _settle(self, object result, object exception) except -1
     cdef int _schedule_callbacks(self) except -1

@@ -539,6 +539,8 @@ cdef class Runtime:
                         fut = <AskFuture>token
                         if fut.fstate != F_PENDING:
                             continue    # withdrawn or timed out: its outcome is booked
+                        if fut.waiter is not None and withdrawn_by_waiter(fut):
+                            continue
                     elif tt is TimerToken:
                         if (<TimerToken>token).cancelled:
                             self.n_withdrawn += 1
