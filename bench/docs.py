@@ -36,10 +36,11 @@ WHY = {
                  "caller's own turn and hands back an already-resolved future: nothing is "
                  "scheduled. `gen_server:call` sends a message, switches to the server process and "
                  "switches back with the reply.",
-    "ask_queued": "A queued ask waits for the dispatcher's next turn of the event loop, and the "
-                  "caller wakes in the turn after: two turns, most of which is asyncio's own "
-                  "round-trip floor (a future resolved through `call_soon`, in the floors line). "
-                  "BEAM switches between processes inside its scheduler, with no event loop between.",
+    "ask_queued": "A queued ask waits for the dispatcher's next turn of the event loop; the "
+                  "caller's Task steps again right behind it, in the same turn, and finds the "
+                  "answer. That turn is asyncio's own floor (a `call_soon` and a pass through the "
+                  "selector, in the floors line), which BEAM does not pay: it switches between "
+                  "processes inside its scheduler, with no event loop between.",
     "fanout": "A publish pushes one reference into each subscriber's mailbox ring in a compiled "
               "loop and each copy is handled by a Python method; BEAM copies the message into "
               "each receiving process's heap and runs compiled receive code.",
