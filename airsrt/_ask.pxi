@@ -201,7 +201,11 @@ cdef class AskFuture:
                 self.waiter = None
         if self.fstate == F_PENDING:
             self._asyncio_future_blocking = True
-            yield self
+            try:
+                yield self
+            except BaseException as exc:
+                self._left_behind(exc)
+                raise
             if self.fstate == F_PENDING:
                 raise RuntimeError("await wasn't used with future")
         return self._get_result()
@@ -263,13 +267,18 @@ cdef class AskFuture:
         return True
 
     cdef int _left_behind(self, BaseException exc) except -1:
-        """The Task stopped waiting behind the dispatcher (cancelled, or its coroutine closed):
-        a pending ask is withdrawn, and an answer its handler already gave goes where a reply
-        after a cancel always goes, to the dead letters as a ``late_reply``."""
+        """The awaiting Task stopped waiting (cancelled, or its coroutine closed): a pending ask
+        is withdrawn, and an answer its handler already gave -- in the turn before the Task
+        stepped again -- goes where a reply after a cancel always goes, to the dead letters as
+        a ``late_reply``."""
         self.waiter = None
+        if self.rt is None or PyThread_get_thread_ident() != self.rt.thread_id:
+            return 0    # a coroutine closed by the garbage collector elsewhere: the deadline ends it
         if self.fstate == F_PENDING:
             self.cancel(exc.args[0] if isinstance(exc, _CancelledError) and exc.args else None)
-        elif self.fstate == F_FINISHED and self.started:
+        elif self.fstate == F_FINISHED and self.started and exc is not self._exception:
+            # (A Task wakes on a failed future by throwing the future's own error in: that is
+            # the answer being delivered, not the Task leaving.)
             _late_reply(self.rt, self.target, self._exception if self._exception is not None else self._result)
         return 0
 
