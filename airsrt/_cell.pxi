@@ -929,6 +929,30 @@ cdef class ActorRef:
             f"{self.display_name()}: lifecycle move {move!r} from phase "
             f"{_PHASE_NAMES[self.phase]}, sched {_SCHED_NAMES[self.sched]} (a bug in airsrt)")
 
+    def _create_task(self, coro):
+        """``loop.create_task(coro)`` in this actor's context, from anywhere, its own turn
+        included (a hook's, a busy operation's or a pipe's Task).
+
+        A task factory that starts Tasks eagerly (``asyncio.eager_task_factory``) runs the
+        first step inside this call and enters the context for it, which fails while the
+        actor's turn has it entered; so the turn leaves it while the Task is made (as the
+        dispatcher does for an async handler's Task).
+        """
+        cdef Runtime rt = self.rt
+        cdef object ctx = self.ctx
+        cdef bint entered
+        if ctx is None:
+            ctx = new_context(rt)
+            self.ctx = ctx
+        entered = rt.current is self
+        if entered:
+            PyContext_Exit(ctx)
+        try:
+            return rt.loop.create_task(coro, context=ctx)
+        finally:
+            if entered:
+                PyContext_Enter(ctx)
+
     def _task_began(self):
         """A hook, a stop or a busy operation of the actor runs in a Task: no message runs
         until `_task_ended`."""

@@ -2,7 +2,7 @@
 
 import asyncio
 from asyncio import AbstractEventLoop, CancelledError, Future, Task
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Coroutine, Generator
 from contextvars import Context
 from typing import Any, Final, NoReturn, TypeVar, final, overload
 
@@ -363,6 +363,7 @@ class ActorRef:
     @property
     def _flags(self) -> int: ...
     # The lifecycle transitions (the only writers of the state above outside the dispatcher).
+    def _create_task(self, coro: Coroutine[Any, Any, _T]) -> Task[_T]: ...
     def _task_began(self) -> None: ...
     def _task_ended(self) -> bool: ...
     def _mark_started(self) -> None: ...

@@ -773,7 +773,7 @@ def run_busy(system: ActorSystem, cell: ActorRef, coro: Coroutine[Any, Any, Any]
     """Makes the running actor busy with `coro` (as if its handler were async): it takes no
     other message until `coro` ends, a stop gives it the grace period, and an exception in it
     is a failure of the actor. Call it from the actor's own synchronous handler."""
-    task = system.loop.create_task(coro, context=cell._ctx)
+    task = cell._create_task(coro)
     extra = cell._extra
     extra.task = task
     extra.task_token = extra.task_msg = None
@@ -865,7 +865,7 @@ def _hook_task(system: ActorSystem, cell: ActorRef, awaitable: Any) -> asyncio.T
     """Runs an async hook in a Task of its own, in the actor's context, tracked as the cell's
     in-flight task so a stop can give it its grace period."""
     coro = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
-    task = system.loop.create_task(coro, context=cell._ctx)
+    task = cell._create_task(coro)
     cell._extra.task = task
     return task
 

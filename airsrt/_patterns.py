@@ -12,7 +12,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, TYPE_CHECKING, cast
+from typing import Any, TYPE_CHECKING
 
 from airsrt import _core
 from airsrt._core import PHASE_ALIVE, PHASE_STOPPED, SCHED_IDLE
@@ -40,14 +40,14 @@ def pipe_to_self(cell: ActorRef, awaitable: Awaitable[Any], to_msg: Callable[[An
         raise TypeError(f"pipe_to_self() needs an awaitable, got {type(awaitable).__name__}")
     system = cell.system
     coro = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
-    task = system.loop.create_task(coro, context=cell._ctx)
+    task = cell._create_task(coro)
     extra = cell._extra
     if extra.pipes is None:
         extra.pipes = set()
     extra.pipes.add(task)
     incarnation = cell.incarnation
     task.add_done_callback(lambda t: _piped(system, cell, t, incarnation, to_msg))
-    return cast("asyncio.Task[Any]", task)
+    return task
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
